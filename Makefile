@@ -13,6 +13,7 @@ CC      ?= cc
 BUILD   ?= build
 SAN     ?= 0
 FUZZ_SECONDS ?= 30
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 WARN     := -Wall -Wextra -Werror
 CSTD     := -std=c11 -D_DEFAULT_SOURCE
@@ -101,8 +102,8 @@ $(foreach b,$(BENCH_DIRS:bench/%=%),$(eval $(call BENCH_template,$(b))))
 test-one: all $(TEST_BINS) $(EXTRA_TEST_DEPS)
 
 test: $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory test-one BUILD=build SAN=0
-	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
+	@$(MAKE) --no-print-directory -j$(JOBS) test-one BUILD=build SAN=0
+	@$(MAKE) --no-print-directory -j$(JOBS) test-one BUILD=build/asan SAN=1
 	@tests/run.sh build build/asan
 
 run: all $(EXTRA_RUN_DEPS)

@@ -61,6 +61,11 @@ DEPS_STAMP := build/.deps-ok
 .DEFAULT_GOAL := all
 
 -include $(sort $(foreach m,$(MODULES),$(wildcard src/$(m)/*.mk tests/$(m)/*.mk bench/$(m)/*.mk)))
+# Contracts (C to wasm32 with clang + wasm-ld): contracts/contracts.mk, unless CONTRACTS=no.
+CONTRACTS ?= yes
+ifeq ($(CONTRACTS),yes)
+-include contracts/contracts.mk
+endif
 
 PROGRAM_BINS := $(PROGRAMS:%=$(BUILD)/%)
 

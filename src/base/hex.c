@@ -79,9 +79,13 @@ int cps_base58_encode(cps_buf *b, const void *data, size_t n)
         len = j;
     }
     int rc = cps_buf_reserve(b, zeros + len);
-    if (rc) return rc;
+    if (rc) {
+        cps_wipe(digits, len);
+        return rc;
+    }
     for (size_t i = 0; i < zeros; i++) b->data[b->size++] = '1';
     for (size_t i = 0; i < len; i++) b->data[b->size++] = (uint8_t)b58_alphabet[digits[len - 1 - i]];
+    cps_wipe(digits, len); /* private keys pass through here */
     return 0;
 }
 
@@ -100,9 +104,11 @@ int cps_base58_decode(uint8_t *out, size_t out_cap, size_t *out_n, const char *t
     size_t blen = 0;
     for (size_t i = zeros; i < len; i++) {
         int v = b58_value(text[i]);
-        if (v < 0)
+        if (v < 0) {
+            cps_wipe(bytes, blen);
             return cps_fail(CPS_ERR_FORMAT, "invalid base58 character '%c' at offset %zu",
                             (text[i] >= 32 && text[i] < 127) ? text[i] : '?', i);
+        }
         unsigned carry = (unsigned)v;
         size_t j = 0;
         for (; j < blen || carry; j++) {
@@ -112,11 +118,14 @@ int cps_base58_decode(uint8_t *out, size_t out_cap, size_t *out_n, const char *t
         }
         blen = j;
     }
-    if (zeros + blen > out_cap)
+    if (zeros + blen > out_cap) {
+        cps_wipe(bytes, blen);
         return cps_fail(CPS_ERR_LIMIT, "base58 value of %zu bytes exceeds %zu", zeros + blen,
                         out_cap);
+    }
     memset(out, 0, zeros);
     for (size_t i = 0; i < blen; i++) out[zeros + i] = bytes[blen - 1 - i];
     *out_n = zeros + blen;
+    cps_wipe(bytes, blen); /* private keys pass through here */
     return 0;
 }

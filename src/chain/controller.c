@@ -1,0 +1,1173 @@
+/* controller: the chain's state machine — open/close over a data directory (state + block log),
+ * genesis initialisation as nodeos does it, the account/permission/link records in the state,
+ * and the block phases (start, finalize and sign, commit, abort, apply a received block). */
+#include "chain/controller_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MOD "chain"
+
+/* ------------------------------------------------------------------------------------------
+ * Small encoders.
+ * ------------------------------------------------------------------------------------------ */
+void cps_chain__key_name(uint8_t out[8], cps_name n)
+{
+    for (int i = 0; i < 8; i++) out[i] = (uint8_t)(n >> (56 - 8 * i));
+}
+
+static void key_names(uint8_t *out, const cps_name *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) cps_chain__key_name(out + 8 * i, names[i]);
+}
+
+cps_state_view *cps_chain__view(cps_chain_controller *c)
+{
+    return cps_state_pending_view(c->st);
+}
+
+/* Runs `fn` against the pending view, or a fresh read view of the head when no block is open. */
+typedef int (*with_view_fn)(cps_chain_controller *c, cps_state_view *v, void *arg);
+static int with_view(cps_chain_controller *c, with_view_fn fn, void *arg)
+{
+    cps_state_view *v = cps_chain__view(c);
+    if (v) return fn(c, v, arg);
+    int rc = cps_state_view_open(c->st, &v);
+    if (rc) return rc;
+    rc = fn(c, v, arg);
+    cps_state_view_close(v);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Incremental merkle (EOSIO incremental_merkle_impl::append): the active nodes are the
+ * fully realised left siblings along the path of the next leaf, plus the current root.
+ * ------------------------------------------------------------------------------------------ */
+static void canonical_pair_hash(const cps_checksum256 *l, const cps_checksum256 *r,
+                                cps_checksum256 *out)
+{
+    uint8_t buf[64];
+    memcpy(buf, l->b, 32);
+    memcpy(buf + 32, r->b, 32);
+    buf[0] &= 0x7f;
+    buf[32] |= 0x80;
+    cps_sha256(buf, 64, out->b);
+}
+
+static uint32_t merkle_max_depth(uint64_t node_count)
+{
+    if (node_count == 0) return 0;
+    uint64_t implied = 1;
+    uint32_t log2 = 0;
+    while (implied < node_count) {
+        implied <<= 1;
+        log2++;
+    }
+    return log2 + 1;
+}
+
+void cps_chain__imerkle_append(cps_chain_incremental_merkle *m, const cps_checksum256 *digest)
+{
+    bool partial = false;
+    uint32_t max_depth = merkle_max_depth(m->node_count + 1);
+    uint32_t depth = max_depth - 1;
+    uint64_t index = m->node_count;
+    cps_checksum256 top = *digest;
+    cps_checksum256 updated[CPS_CHAIN_MAX_INCREMENTAL_DEPTH];
+    uint32_t nupdated = 0, active_i = 0;
+    while (depth > 0) {
+        if (!(index & 1)) {
+            if (!partial) updated[nupdated++] = top;
+            cps_checksum256 t = top;
+            canonical_pair_hash(&t, &t, &top);
+            partial = true;
+        } else {
+            cps_checksum256 left = m->active[active_i++];
+            if (partial) updated[nupdated++] = left;
+            cps_checksum256 t = top;
+            canonical_pair_hash(&left, &t, &top);
+        }
+        depth--;
+        index >>= 1;
+    }
+    updated[nupdated++] = top;
+    memcpy(m->active, updated, nupdated * sizeof updated[0]);
+    m->active_count = nupdated;
+    m->node_count++;
+}
+
+void cps_chain__imerkle_root(const cps_chain_incremental_merkle *m, cps_checksum256 *out)
+{
+    if (m->node_count == 0) memset(out, 0, sizeof *out);
+    else *out = m->active[m->active_count - 1];
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Records: head, account, permission, link.
+ * ------------------------------------------------------------------------------------------ */
+static int head_pack(cps_buf *b, const cps_chain_head *h)
+{
+    cps_write_u32(b, h->block_num);
+    cps_write_bytes(b, h->id.b, 32);
+    cps_write_u32(b, h->timestamp);
+    cps_write_u64(b, h->producer);
+    cps_write_u64(b, h->blockroot_merkle.node_count);
+    cps_write_u32(b, h->blockroot_merkle.active_count);
+    for (uint32_t i = 0; i < h->blockroot_merkle.active_count; i++)
+        cps_write_bytes(b, h->blockroot_merkle.active[i].b, 32);
+    cps_write_u32(b, h->schedule_version);
+    cps_write_u64(b, h->schedule_producer);
+    cps_public_key_pack(b, &h->schedule_key);
+    cps_write_bytes(b, h->schedule_hash.b, 32);
+    return b->failed;
+}
+
+static int head_unpack(cps_bytes v, cps_chain_head *h)
+{
+    cps_reader r = cps_reader_make(v.data, v.size);
+    memset(h, 0, sizeof *h);
+    int rc = cps_read_u32(&r, &h->block_num);
+    if (!rc) rc = cps_read_bytes(&r, h->id.b, 32);
+    if (!rc) rc = cps_read_u32(&r, &h->timestamp);
+    if (!rc) rc = cps_read_u64(&r, &h->producer);
+    if (!rc) rc = cps_read_u64(&r, &h->blockroot_merkle.node_count);
+    if (!rc) rc = cps_read_u32(&r, &h->blockroot_merkle.active_count);
+    if (!rc && h->blockroot_merkle.active_count > CPS_CHAIN_MAX_INCREMENTAL_DEPTH)
+        rc = cps_fail(CPS_ERR_DB_CORRUPT, "head record: %u merkle nodes",
+                      h->blockroot_merkle.active_count);
+    for (uint32_t i = 0; !rc && i < h->blockroot_merkle.active_count; i++)
+        rc = cps_read_bytes(&r, h->blockroot_merkle.active[i].b, 32);
+    if (!rc) rc = cps_read_u32(&r, &h->schedule_version);
+    if (!rc) rc = cps_read_u64(&r, &h->schedule_producer);
+    if (!rc) rc = cps_public_key_unpack(&r, &h->schedule_key);
+    if (!rc) rc = cps_read_bytes(&r, h->schedule_hash.b, 32);
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.global head record");
+    return 0;
+}
+
+static int account_pack(cps_buf *b, const cps_chain_account *a)
+{
+    cps_write_u64(b, (uint64_t)a->creation_date_us);
+    cps_write_u8(b, a->privileged ? 1 : 0);
+    cps_write_bytes(b, a->code_hash.b, 32);
+    cps_write_u8(b, a->vm_type);
+    cps_write_u8(b, a->vm_version);
+    cps_write_u32(b, a->code_sequence);
+    cps_write_u32(b, a->abi_sequence);
+    cps_write_u64(b, a->recv_sequence);
+    cps_write_u64(b, a->auth_sequence);
+    cps_write_u64(b, (uint64_t)a->last_auth_us);
+    cps_write_blob(b, a->abi.data, a->abi.size);
+    return b->failed;
+}
+
+static int account_unpack(cps_name n, cps_bytes v, cps_chain_account *a)
+{
+    cps_reader r = cps_reader_make(v.data, v.size);
+    uint64_t u;
+    uint8_t priv;
+    memset(a, 0, sizeof *a);
+    a->name = n;
+    int rc = cps_read_u64(&r, &u);
+    a->creation_date_us = (int64_t)u;
+    if (!rc) rc = cps_read_u8(&r, &priv);
+    a->privileged = priv != 0;
+    if (!rc) rc = cps_read_bytes(&r, a->code_hash.b, 32);
+    if (!rc) rc = cps_read_u8(&r, &a->vm_type);
+    if (!rc) rc = cps_read_u8(&r, &a->vm_version);
+    if (!rc) rc = cps_read_u32(&r, &a->code_sequence);
+    if (!rc) rc = cps_read_u32(&r, &a->abi_sequence);
+    if (!rc) rc = cps_read_u64(&r, &a->recv_sequence);
+    if (!rc) rc = cps_read_u64(&r, &a->auth_sequence);
+    if (!rc) rc = cps_read_u64(&r, &u);
+    a->last_auth_us = (int64_t)u;
+    if (!rc) rc = cps_read_blob(&r, &a->abi.data, &a->abi.size);
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.account record");
+    return 0;
+}
+
+int cps_chain__account_get(cps_chain_controller *c, cps_state_view *v, cps_name n,
+                           cps_chain_account *out)
+{
+    uint8_t key[8];
+    cps_bytes val;
+    cps_chain__key_name(key, n);
+    if (!v) v = cps_chain__view(c);
+    int rc = cps_state_get(v, c->t_account, key, 8, &val);
+    if (rc == CPS_ERR_NOT_FOUND) {
+        char s[CPS_NAME_STR_MAX];
+        cps_abi_name_to_string(n, s);
+        return cps_fail(CPS_ERR_NOT_FOUND, "account %s does not exist", s);
+    }
+    if (rc) return rc;
+    return account_unpack(n, val, out);
+}
+
+int cps_chain__account_put(cps_chain_controller *c, const cps_chain_account *a)
+{
+    uint8_t key[8];
+    cps_buf b = {0};
+    cps_chain__key_name(key, a->name);
+    int rc = account_pack(&b, a);
+    if (!rc) rc = cps_state_put(c->st, c->t_account, key, 8, b.data, b.size);
+    cps_buf_free(&b);
+    return rc;
+}
+
+int cps_chain__account_exists(cps_chain_controller *c, cps_name n, bool *exists)
+{
+    uint8_t key[8];
+    cps_bytes val;
+    cps_chain__key_name(key, n);
+    int rc = cps_state_get(cps_chain__view(c), c->t_account, key, 8, &val);
+    *exists = rc == 0;
+    return rc == CPS_ERR_NOT_FOUND ? 0 : rc;
+}
+
+int cps_chain__perm_get(cps_chain_controller *c, cps_state_view *v, cps_name owner, cps_name name,
+                        cps_arena *a, cps_name *parent, cps_authority *auth, int64_t *last_updated,
+                        int64_t *last_used)
+{
+    uint8_t key[16];
+    cps_name k[2] = {owner, name};
+    cps_bytes val;
+    key_names(key, k, 2);
+    if (!v) v = cps_chain__view(c);
+    int rc = cps_state_get(v, c->t_perm, key, 16, &val);
+    if (rc) return rc;
+    cps_reader r = cps_reader_make(val.data, val.size);
+    uint64_t p, upd, used;
+    rc = cps_read_u64(&r, &p);
+    if (!rc) rc = cps_read_u64(&r, &upd);
+    if (!rc) rc = cps_read_u64(&r, &used);
+    /* The authority's arrays are copies in the arena, so they outlive the borrowed value. */
+    cps_authority tmp;
+    if (!rc) rc = cps_abi_authority_unpack(&r, a, &tmp);
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.perm record");
+    if (parent) *parent = p;
+    if (auth) *auth = tmp;
+    if (last_updated) *last_updated = (int64_t)upd;
+    if (last_used) *last_used = (int64_t)used;
+    return 0;
+}
+
+int cps_chain__perm_put(cps_chain_controller *c, cps_name owner, cps_name name, cps_name parent,
+                        const cps_authority *auth, int64_t last_updated, int64_t last_used)
+{
+    uint8_t key[16];
+    cps_name k[2] = {owner, name};
+    cps_buf b = {0};
+    key_names(key, k, 2);
+    cps_write_u64(&b, parent);
+    cps_write_u64(&b, (uint64_t)last_updated);
+    cps_write_u64(&b, (uint64_t)last_used);
+    cps_abi_authority_pack(&b, auth);
+    int rc = b.failed;
+    if (!rc) rc = cps_state_put(c->st, c->t_perm, key, 16, b.data, b.size);
+    cps_buf_free(&b);
+    return rc;
+}
+
+int cps_chain__link_get(cps_chain_controller *c, cps_name account, cps_name code, cps_name type,
+                        cps_name *required)
+{
+    uint8_t key[24];
+    cps_name k[3] = {account, code, type};
+    cps_bytes val;
+    key_names(key, k, 3);
+    cps_state_view *v = cps_chain__view(c);
+    int rc = cps_state_get(v, c->t_link, key, 24, &val);
+    if (rc == CPS_ERR_NOT_FOUND && type != 0) {
+        /* EOSIO's fallback: a link for the whole contract (type = "") */
+        k[2] = 0;
+        key_names(key, k, 3);
+        rc = cps_state_get(v, c->t_link, key, 24, &val);
+    }
+    if (rc) return rc;
+    if (val.size != 8) return cps_fail(CPS_ERR_DB_CORRUPT, "chain.link record of %zu bytes", val.size);
+    *required = cps_load_u64(val.data);
+    return 0;
+}
+
+int cps_chain__next_global_sequence(cps_chain_controller *c, uint64_t *seq)
+{
+    cps_bytes val;
+    uint64_t cur = 0;
+    int rc = cps_state_get(cps_chain__view(c), c->t_global, "seq", 3, &val);
+    if (rc == 0) {
+        if (val.size != 8) return cps_fail(CPS_ERR_DB_CORRUPT, "chain.global seq record");
+        cur = cps_load_u64(val.data);
+    } else if (rc != CPS_ERR_NOT_FOUND) {
+        return rc;
+    }
+    uint8_t out[8];
+    cps_store_u64(out, cur + 1);
+    rc = cps_state_put(c->st, c->t_global, "seq", 3, out, 8);
+    if (!rc) *seq = cur + 1;
+    return rc;
+}
+
+static int put_head(cps_chain_controller *c, const cps_chain_head *h)
+{
+    cps_buf b = {0};
+    int rc = head_pack(&b, h);
+    if (!rc) rc = cps_state_put(c->st, c->t_global, "head", 4, b.data, b.size);
+    cps_buf_free(&b);
+    if (rc) return rc;
+    /* TaPoS: block_summary[num & 0xffff] = id */
+    uint8_t key[2] = {(uint8_t)(h->block_num >> 8), (uint8_t)h->block_num};
+    return cps_state_put(c->st, c->t_bsum, key, 2, h->id.b, 32);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Genesis (controller_impl::initialize_blockchain_state + initialize_database).
+ * ------------------------------------------------------------------------------------------ */
+static int schedule_hash(cps_name producer, const cps_public_key *key, uint32_t version,
+                         cps_checksum256 *out)
+{
+    /* legacy::producer_schedule_type {version, [{producer_name, block_signing_key}]} */
+    cps_producer_key pk = {producer, *key};
+    cps_producer_schedule s = {version, &pk, 1};
+    cps_buf b = {0};
+    int rc = cps_abi_producer_schedule_pack(&b, &s);
+    if (!rc) cps_sha256(b.data, b.size, out->b);
+    cps_buf_free(&b);
+    return rc;
+}
+
+static void key_authority(cps_authority *a, cps_key_weight *kw, const cps_public_key *key)
+{
+    memset(a, 0, sizeof *a);
+    kw->key = *key;
+    kw->weight = 1;
+    a->threshold = 1;
+    a->keys = kw;
+    a->key_count = 1;
+}
+
+static int genesis_database(cps_chain_controller *c, const cps_block_header *h1,
+                            const cps_checksum256 *id1)
+{
+    const int64_t now = c->genesis.initial_timestamp;
+    const cps_name eosio = cps_abi_name("eosio");
+    cps_key_weight kw;
+    cps_authority sys;
+    key_authority(&sys, &kw, &c->genesis.initial_key);
+    cps_authority empty = {1, NULL, 0, NULL, 0, NULL, 0};
+    cps_permission_level_weight prod_w = {{eosio, cps_abi_name("active")}, 1};
+    cps_authority producers = {1, NULL, 0, &prod_w, 1, NULL, 0};
+
+    cps_buf cfg = {0};
+    int rc = cps_chain_config_pack(&cfg, &c->config);
+    if (!rc) rc = cps_state_put(c->st, c->t_global, "config", 6, cfg.data, cfg.size);
+    cps_buf_free(&cfg);
+    if (rc) return rc;
+
+    rc = cps_chain__create_account(c, eosio, now, true, &sys, &sys);
+    if (!rc) rc = cps_chain__create_account(c, cps_abi_name("eosio.null"), now, false, &empty, &empty);
+    if (!rc)
+        rc = cps_chain__create_account(c, cps_abi_name("eosio.prods"), now, false, &empty, &producers);
+    const cps_name prods = cps_abi_name("eosio.prods");
+    if (!rc)
+        rc = cps_chain__perm_put(c, prods, cps_abi_name("prod.major"), cps_abi_name("active"),
+                                 &producers, now, 0);
+    if (!rc)
+        rc = cps_chain__perm_put(c, prods, cps_abi_name("prod.minor"), cps_abi_name("prod.major"),
+                                 &producers, now, 0);
+    if (rc) return rc;
+
+    /* eosio carries the native-action ABI (eosio_abi_bin), so clients can serialize
+     * newaccount & co. before any system contract exists. */
+    cps_chain_account acct;
+    cps_buf abi = {0};
+    rc = cps_abi_to_bin(cps_abi_eosio_native(), &abi);
+    if (!rc) rc = cps_chain__account_get(c, NULL, eosio, &acct);
+    if (!rc) {
+        acct.abi.data = abi.data;
+        acct.abi.size = abi.size;
+        rc = cps_chain__account_put(c, &acct);
+    }
+    cps_buf_free(&abi);
+    if (rc) return rc;
+
+    cps_chain_head *h = &c->head;
+    memset(h, 0, sizeof *h);
+    h->block_num = 1;
+    h->id = *id1;
+    h->timestamp = h1->timestamp;
+    h->producer = h1->producer;
+    h->schedule_version = 0;
+    h->schedule_producer = eosio;
+    h->schedule_key = c->genesis.initial_key;
+    rc = schedule_hash(eosio, &c->genesis.initial_key, 0, &h->schedule_hash);
+    if (!rc) rc = put_head(c, h);
+    return rc;
+}
+
+/* Block 1 as nodeos builds it: a default header (producer "", confirmed 1) at the genesis time
+ * whose action_mroot is the chain id; it is never signed. */
+static int genesis_block(cps_chain_controller *c, cps_signed_block *blk, cps_checksum256 *id)
+{
+    memset(blk, 0, sizeof *blk);
+    cps_block_header *h = &blk->signed_header.header;
+    h->timestamp = cps_block_timestamp_from_us(c->genesis.initial_timestamp);
+    h->confirmed = 1;
+    h->action_mroot = c->chain_id;
+    return cps_abi_block_id(h, id);
+}
+
+static int initialize_chain(cps_chain_controller *c)
+{
+    cps_signed_block blk;
+    cps_checksum256 id;
+    int rc = genesis_block(c, &blk, &id);
+    if (rc) return rc;
+    /* The log first, as commit_block does: a crash before the state commit leaves a log with
+     * block 1 and an empty state, which open completes from the genesis. */
+    rc = cps_chain_block_log_reset_genesis(c->log, &c->genesis);
+    if (!rc) rc = cps_chain_block_log_append_block(c->log, &blk, NULL);
+    if (rc) return rc;
+    rc = cps_state_block_begin(c->st, CPS_STATE_BLOCK_IRREVERSIBLE, NULL);
+    if (rc) return rc;
+    rc = genesis_database(c, &blk.signed_header.header, &id);
+    if (!rc) rc = cps_state_block_commit(c->st);
+    else cps_state_block_abort(c->st);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Open / close.
+ * ------------------------------------------------------------------------------------------ */
+static int mkdir_p(const char *dir)
+{
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return cps_fail(CPS_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+static int open_tables(cps_chain_controller *c)
+{
+    struct {
+        const char *name;
+        cps_state_table *t;
+    } tabs[] = {
+        {"chain.account", &c->t_account}, {"chain.code", &c->t_code},
+        {"chain.perm", &c->t_perm},       {"chain.link", &c->t_link},
+        {"chain.global", &c->t_global},   {"chain.bsum", &c->t_bsum},
+        {"chain.dedup", &c->t_dedup},     {"chain.expiry", &c->t_expiry},
+        {"chain.rlimit", &c->t_rlimit},   {"chain.rusage", &c->t_rusage},
+    };
+    for (size_t i = 0; i < CPS_ARRAY_LEN(tabs); i++) {
+        int rc = cps_state_table_open(c->st, tabs[i].name, tabs[i].t);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int load_head(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    (void)arg;
+    cps_bytes val;
+    int rc = cps_state_get(v, c->t_global, "head", 4, &val);
+    if (rc) return cps_fail_prefix(rc == CPS_ERR_NOT_FOUND ? CPS_ERR_DB_CORRUPT : rc,
+                                   "state has no head record");
+    rc = head_unpack(val, &c->head);
+    if (rc) return rc;
+    rc = cps_state_get(v, c->t_global, "config", 6, &val);
+    if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "state has no chain config");
+    cps_reader r = cps_reader_make(val.data, val.size);
+    rc = cps_chain_config_unpack(&r, &c->config);
+    return rc ? cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain config record") : 0;
+}
+
+static int replay_log(cps_chain_controller *c)
+{
+    uint32_t log_head = cps_chain_block_log_head_num(c->log);
+    if (log_head <= c->head.block_num) return 0;
+    cps_log_info(MOD, "replaying blocks %u..%u from the block log", c->head.block_num + 1, log_head);
+    cps_chain_block_log_iter it;
+    cps_buf raw = {0};
+    uint32_t num;
+    int rc = 0;
+    c->replaying = true;
+    cps_chain_block_log_iter_begin(c->log, c->head.block_num + 1, &it);
+    while ((rc = cps_chain_block_log_iter_next(&it, &raw, &num)) == 0) {
+        rc = cps_chain_controller_push_block(c, raw.data, raw.size);
+        if (rc) {
+            cps_fail_prefix(rc, "replay of block %u", num);
+            break;
+        }
+    }
+    c->replaying = false;
+    cps_buf_free(&raw);
+    return rc == CPS_ERR_NOT_FOUND ? 0 : rc;
+}
+
+int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain_controller **out)
+{
+    *out = NULL;
+    if (!opt || !opt->data_dir) return cps_fail(CPS_ERR_INVALID_ARG, "no data directory");
+    cps_chain_controller *c = calloc(1, sizeof *c);
+    if (!c) return cps_fail(CPS_ERR_NOMEM, "controller");
+    int rc;
+    size_t dl = strlen(opt->data_dir);
+    c->dir = malloc(dl + 16);
+    char *path = malloc(dl + 16);
+    if (!c->dir || !path) {
+        free(path);
+        rc = cps_fail(CPS_ERR_NOMEM, "controller");
+        goto fail;
+    }
+    memcpy(c->dir, opt->data_dir, dl + 1);
+    c->signature_threads = opt->signature_threads;
+    if ((rc = mkdir_p(c->dir))) goto fail_path;
+
+    cps_state_options so = {0};
+    so.map_size = opt->state_map_size;
+    so.sync = opt->state_sync;
+    snprintf(path, dl + 16, "%s/state", c->dir);
+    if ((rc = cps_state_open(path, &so, &c->st))) goto fail_path;
+    if ((rc = open_tables(c))) goto fail_path;
+    cps_chain_block_log_options lo = {opt->block_log_no_sync ? CPS_CHAIN_BLOCK_LOG_SYNC_NONE
+                                                             : CPS_CHAIN_BLOCK_LOG_SYNC_EACH};
+    snprintf(path, dl + 16, "%s/blocks", c->dir);
+    if ((rc = cps_chain_block_log_open(path, &lo, &c->log))) goto fail_path;
+    free(path);
+    path = NULL;
+
+    if ((rc = cps_state_db_create(&c->db))) goto fail;
+    if ((rc = cps_vm_cache_create(64, &c->vm_cache))) goto fail;
+    cps_vm_limits_default(&c->vm_limits);
+    c->vm_limits.max_memory_pages = 528; /* eosio's max_wasm_pages: 33 MiB */
+
+    if (cps_chain_block_log_has_header(c->log)) {
+        if ((rc = cps_chain_block_log_genesis(c->log, &c->genesis))) goto fail;
+        if (opt->genesis) {
+            cps_checksum256 want;
+            if ((rc = cps_chain_genesis_chain_id(opt->genesis, &want))) goto fail;
+            if ((rc = cps_chain_genesis_chain_id(&c->genesis, &c->chain_id))) goto fail;
+            if (memcmp(want.b, c->chain_id.b, 32)) {
+                rc = cps_fail(CPS_ERR_INVALID_ARG,
+                              "the genesis given is for another chain than the block log's");
+                goto fail;
+            }
+        }
+    } else if (opt->genesis) {
+        c->genesis = *opt->genesis;
+    } else {
+        cps_chain_genesis_default(&c->genesis);
+    }
+    if ((rc = cps_chain_genesis_chain_id(&c->genesis, &c->chain_id))) goto fail;
+    c->config = c->genesis.initial_configuration;
+
+    if (cps_state_head(c->st) == 0) {
+        if (cps_chain_block_log_head_num(c->log) >= 1) {
+            /* State lost (or never committed after the log got block 1): rebuild it from
+             * genesis, then replay the log. The block log must not get block 1 again, so
+             * genesis is written to the state only. */
+            cps_signed_block blk;
+            cps_checksum256 id;
+            if ((rc = genesis_block(c, &blk, &id))) goto fail;
+            if ((rc = cps_state_block_begin(c->st, CPS_STATE_BLOCK_IRREVERSIBLE, NULL))) goto fail;
+            rc = genesis_database(c, &blk.signed_header.header, &id);
+            if (!rc) rc = cps_state_block_commit(c->st);
+            else cps_state_block_abort(c->st);
+            if (rc) goto fail;
+        } else {
+            if ((rc = initialize_chain(c))) goto fail;
+        }
+    }
+    if ((rc = with_view(c, load_head, NULL))) goto fail;
+    if (cps_state_head(c->st) != c->head.block_num) {
+        rc = cps_fail(CPS_ERR_DB_CORRUPT, "state revision %llu is not its head block %u",
+                      (unsigned long long)cps_state_head(c->st), c->head.block_num);
+        goto fail;
+    }
+    if (cps_chain_block_log_head_num(c->log) < c->head.block_num) {
+        /* commit_block logs before it commits the state, so only the loss of unsynced log
+         * writes (an OS crash with block_log_no_sync) or a replaced log gets here; the state's
+         * blocks are irreversible and cannot be popped back. */
+        rc = cps_fail(CPS_ERR_BLOCK, "the state is at block %u but the block log ends at %u "
+                      "(log writes lost?)", c->head.block_num,
+                      cps_chain_block_log_head_num(c->log));
+        goto fail;
+    }
+    if ((rc = replay_log(c))) goto fail;
+    *out = c;
+    return 0;
+
+fail_path:
+    free(path);
+fail:
+    cps_chain_controller_close(c);
+    return rc;
+}
+
+static void pending_reset(cps_chain_pending *p)
+{
+    for (size_t i = 0; i < p->trx_count; i++) cps_buf_free(&p->trxs[i].packed);
+    free(p->trxs);
+    free(p->action_digests);
+    cps_buf_free(&p->raw_block);
+    memset(p, 0, sizeof *p);
+}
+
+void cps_chain_controller_close(cps_chain_controller *c)
+{
+    if (!c) return;
+    if (c->pending.active) cps_chain_controller_abort_block(c, NULL, NULL);
+    pending_reset(&c->pending);
+    cps_chain__instances_clear(c);
+    free(c->instances);
+    cps_vm_cache_destroy(c->vm_cache);
+    cps_state_db_destroy(c->db);
+    cps_chain_block_log_close(c->log);
+    cps_state_close(c->st);
+    free(c->dir);
+    free(c);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Facts and reads.
+ * ------------------------------------------------------------------------------------------ */
+const cps_checksum256 *cps_chain_controller_chain_id(const cps_chain_controller *c)
+{
+    return &c->chain_id;
+}
+const cps_chain_config *cps_chain_controller_config(const cps_chain_controller *c)
+{
+    return &c->config;
+}
+uint32_t cps_chain_controller_head_num(const cps_chain_controller *c)
+{
+    return c->head.block_num;
+}
+void cps_chain_controller_head_id(const cps_chain_controller *c, cps_checksum256 *out)
+{
+    *out = c->head.id;
+}
+uint32_t cps_chain_controller_head_timestamp(const cps_chain_controller *c)
+{
+    return c->head.timestamp;
+}
+cps_state *cps_chain_controller_state(cps_chain_controller *c)
+{
+    return c->st;
+}
+cps_chain_block_log *cps_chain_controller_block_log(cps_chain_controller *c)
+{
+    return c->log;
+}
+bool cps_chain_controller_block_pending(const cps_chain_controller *c)
+{
+    return c->pending.active;
+}
+
+static int hash_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    (void)c;
+    return cps_state_hash(v, (uint8_t *)arg);
+}
+int cps_chain_controller_state_hash(cps_chain_controller *c, uint8_t out[32])
+{
+    return with_view(c, hash_fn, out);
+}
+
+struct get_account_arg {
+    cps_name name;
+    cps_chain_account_info *info;
+    cps_buf *abi;
+};
+static int get_account_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    struct get_account_arg *g = arg;
+    cps_chain_account a;
+    int rc = cps_chain__account_get(c, v, g->name, &a);
+    if (rc) return rc;
+    if (g->info) {
+        cps_chain_account_info *i = g->info;
+        i->name = a.name;
+        i->creation_date_us = a.creation_date_us;
+        i->privileged = a.privileged;
+        i->code_hash = a.code_hash;
+        i->code_sequence = a.code_sequence;
+        i->abi_sequence = a.abi_sequence;
+        i->recv_sequence = a.recv_sequence;
+        i->auth_sequence = a.auth_sequence;
+        i->last_auth_us = a.last_auth_us;
+        i->abi_size = a.abi.size;
+    }
+    if (g->abi) {
+        cps_buf_reset(g->abi);
+        if (cps_write_bytes(g->abi, a.abi.data, a.abi.size)) return g->abi->failed;
+    }
+    return 0;
+}
+int cps_chain_controller_get_account(cps_chain_controller *c, cps_name name,
+                                     cps_chain_account_info *out)
+{
+    struct get_account_arg g = {name, out, NULL};
+    return with_view(c, get_account_fn, &g);
+}
+int cps_chain_controller_get_abi(cps_chain_controller *c, cps_name name, cps_buf *out)
+{
+    struct get_account_arg g = {name, NULL, out};
+    return with_view(c, get_account_fn, &g);
+}
+
+struct get_perm_arg {
+    cps_name owner, perm;
+    cps_arena *a;
+    cps_name *parent;
+    cps_authority *auth;
+    int64_t *last_used;
+};
+static int get_perm_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    struct get_perm_arg *g = arg;
+    return cps_chain__perm_get(c, v, g->owner, g->perm, g->a, g->parent, g->auth, NULL,
+                               g->last_used);
+}
+int cps_chain_controller_get_permission(cps_chain_controller *c, cps_name owner, cps_name perm,
+                                        cps_arena *a, cps_name *parent, cps_authority *auth,
+                                        int64_t *last_used_us)
+{
+    struct get_perm_arg g = {owner, perm, a, parent, auth, last_used_us};
+    return with_view(c, get_perm_fn, &g);
+}
+
+struct get_link_arg {
+    cps_name account, code, type;
+    cps_name *required;
+};
+static int get_link_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    struct get_link_arg *g = arg;
+    uint8_t key[24];
+    cps_name k[3] = {g->account, g->code, g->type};
+    cps_bytes val;
+    key_names(key, k, 3);
+    int rc = cps_state_get(v, c->t_link, key, 24, &val);
+    if (rc == CPS_ERR_NOT_FOUND && g->type) {
+        k[2] = 0;
+        key_names(key, k, 3);
+        rc = cps_state_get(v, c->t_link, key, 24, &val);
+    }
+    if (rc) return rc;
+    if (val.size != 8) return cps_fail(CPS_ERR_DB_CORRUPT, "chain.link record");
+    *g->required = cps_load_u64(val.data);
+    return 0;
+}
+int cps_chain_controller_get_link(cps_chain_controller *c, cps_name account, cps_name code,
+                                  cps_name type, cps_name *required)
+{
+    struct get_link_arg g = {account, code, type, required};
+    return with_view(c, get_link_fn, &g);
+}
+
+struct get_row_arg {
+    cps_name code, scope, table;
+    uint64_t primary;
+    cps_buf *out;
+};
+static int get_row_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    (void)c;
+    struct get_row_arg *g = arg;
+    cps_state_table_info ti;
+    int rc = cps_state_contract_table(v, g->code, g->scope, g->table, &ti);
+    if (rc) return rc;
+    cps_state_table t;
+    rc = cps_state_table_find(c->st, "_c.i64", &t);
+    if (rc) return rc;
+    uint8_t key[16];
+    cps_store_u64(key, 0);
+    for (int i = 0; i < 8; i++) {
+        key[i] = (uint8_t)(ti.id >> (56 - 8 * i));
+        key[8 + i] = (uint8_t)(g->primary >> (56 - 8 * i));
+    }
+    cps_bytes val;
+    rc = cps_state_get(v, t, key, 16, &val);
+    if (rc) return rc;
+    if (val.size < 8) return cps_fail(CPS_ERR_DB_CORRUPT, "contract row without payer");
+    cps_buf_reset(g->out);
+    return cps_write_bytes(g->out, val.data + 8, val.size - 8);
+}
+int cps_chain_controller_get_row(cps_chain_controller *c, cps_name code, cps_name scope,
+                                 cps_name table, uint64_t primary, cps_buf *out)
+{
+    struct get_row_arg g = {code, scope, table, primary, out};
+    return with_view(c, get_row_fn, &g);
+}
+
+struct get_res_arg {
+    cps_name account;
+    int64_t *ram_bytes, *ram_usage, *net_weight, *cpu_weight;
+};
+static int get_res_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    (void)v;
+    struct get_res_arg *g = arg;
+    return cps_chain__resource_get(c, g->account, g->ram_bytes, g->ram_usage, g->net_weight,
+                                   g->cpu_weight);
+}
+int cps_chain_controller_get_resources(cps_chain_controller *c, cps_name account,
+                                       int64_t *ram_bytes, int64_t *ram_usage,
+                                       int64_t *net_weight, int64_t *cpu_weight)
+{
+    struct get_res_arg g = {account, ram_bytes, ram_usage, net_weight, cpu_weight};
+    return with_view(c, get_res_fn, &g);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Block phases.
+ * ------------------------------------------------------------------------------------------ */
+
+/* Removes the dedup entries of transactions expired before `now_sec` (they can no longer be
+ * replayed: an expired transaction is rejected on its own). */
+static int purge_expired(cps_chain_controller *c, uint32_t now_sec)
+{
+    for (;;) {
+        cps_bytes k, v;
+        int rc = cps_state_seek(cps_chain__view(c), c->t_expiry, CPS_STATE_FIRST, NULL, 0, &k, &v);
+        if (rc == CPS_ERR_NOT_FOUND) return 0;
+        if (rc) return rc;
+        if (k.size != 36) return cps_fail(CPS_ERR_DB_CORRUPT, "chain.expiry key");
+        uint32_t exp = (uint32_t)k.data[0] << 24 | (uint32_t)k.data[1] << 16 |
+                       (uint32_t)k.data[2] << 8 | k.data[3];
+        if (exp >= now_sec) return 0;
+        uint8_t key[36], id[32];
+        memcpy(key, k.data, 36);
+        memcpy(id, k.data + 4, 32);
+        if ((rc = cps_state_remove(c->st, c->t_expiry, key, 36))) return rc;
+        rc = cps_state_remove(c->st, c->t_dedup, id, 32);
+        if (rc && rc != CPS_ERR_NOT_FOUND) return rc;
+    }
+}
+
+int cps_chain_controller_start_block(cps_chain_controller *c, uint32_t timestamp,
+                                     cps_name producer)
+{
+    if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is already pending");
+    if (timestamp <= c->head.timestamp)
+        return cps_fail(CPS_ERR_BLOCK, "block timestamp %u is not after the head's %u", timestamp,
+                        c->head.timestamp);
+    if (producer != c->head.schedule_producer) {
+        char a[CPS_NAME_STR_MAX], b[CPS_NAME_STR_MAX];
+        cps_abi_name_to_string(producer, a);
+        cps_abi_name_to_string(c->head.schedule_producer, b);
+        return cps_fail(CPS_ERR_BLOCK, "producer %s is not scheduled for slot %u (%s is)", a,
+                        timestamp, b);
+    }
+    int rc = cps_state_block_begin(c->st, CPS_STATE_BLOCK_IRREVERSIBLE, NULL);
+    if (rc) return rc;
+    pending_reset(&c->pending);
+    c->pending.active = true;
+    c->pending.timestamp = timestamp;
+    c->pending.producer = producer;
+    c->pending.block_num = c->head.block_num + 1;
+    int64_t now_us = cps_block_timestamp_to_us(timestamp);
+    rc = purge_expired(c, (uint32_t)(now_us / 1000000));
+    if (rc) {
+        cps_state_block_abort(c->st);
+        pending_reset(&c->pending);
+        return rc;
+    }
+    cps_chain__apply_onblock(c);
+    return 0;
+}
+
+int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                                          cps_chain_transaction_trace **trace)
+{
+    if (trace) *trace = NULL;
+    if (!c->pending.active || c->pending.finalized)
+        return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
+    return cps_chain__push_transaction(c, packed, n, NULL, trace);
+}
+
+/* transaction_receipt::digest: sha256(status, cpu_usage_us, varuint net_usage_words,
+ * packed_digest of the packed transaction). */
+static int receipt_digest(const cps_chain_pending_trx *t, cps_checksum256 *out)
+{
+    cps_arena a = {0};
+    cps_packed_transaction p;
+    cps_reader r = cps_reader_make(t->packed.data, t->packed.size);
+    int rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
+    cps_checksum256 pd;
+    if (!rc) rc = cps_abi_packed_transaction_digest(&p, &pd);
+    if (!rc) {
+        cps_buf b = {0};
+        cps_write_u8(&b, t->status);
+        cps_write_u32(&b, t->cpu_usage_us);
+        cps_write_varuint32(&b, t->net_usage_words);
+        cps_write_bytes(&b, pd.b, 32);
+        rc = b.failed;
+        if (!rc) cps_sha256(b.data, b.size, out->b);
+        cps_buf_free(&b);
+    }
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+/* Builds the block from the pending state: the header (roots, previous, schedule version) and
+ * the next head state. The header is written to *h; receipts into blk (arena). */
+static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a,
+                       cps_signed_block *blk, cps_chain_head *next, cps_checksum256 *sig_digest)
+{
+    cps_chain_pending *p = &c->pending;
+    memset(blk, 0, sizeof *blk);
+    cps_block_header *h = &blk->signed_header.header;
+    cps_checksum256 *leaves = NULL;
+    int rc = 0;
+    if (p->trx_count) {
+        leaves = calloc(p->trx_count, sizeof *leaves);
+        blk->transactions = cps_abi_arena_alloc(a, p->trx_count * sizeof *blk->transactions);
+        if (!leaves || !blk->transactions) {
+            free(leaves);
+            return cps_fail(CPS_ERR_NOMEM, "block receipts");
+        }
+    }
+    for (size_t i = 0; i < p->trx_count && !rc; i++) {
+        cps_transaction_receipt *tr = &blk->transactions[i];
+        tr->status = p->trxs[i].status;
+        tr->cpu_usage_us = p->trxs[i].cpu_usage_us;
+        tr->net_usage_words = p->trxs[i].net_usage_words;
+        tr->is_packed = true;
+        cps_reader r = cps_reader_make(p->trxs[i].packed.data, p->trxs[i].packed.size);
+        rc = cps_abi_packed_transaction_unpack(&r, a, &tr->packed);
+        if (!rc) rc = receipt_digest(&p->trxs[i], &leaves[i]);
+    }
+    blk->transaction_count = (uint32_t)p->trx_count;
+    if (!rc) rc = cps_abi_merkle_root(leaves, p->trx_count, &h->transaction_mroot);
+    free(leaves);
+    if (!rc) rc = cps_abi_merkle_root(p->action_digests, p->action_count, &h->action_mroot);
+    if (rc) return rc;
+    h->timestamp = p->timestamp;
+    h->producer = p->producer;
+    h->confirmed = confirmed;
+    h->previous = c->head.id;
+    h->schedule_version = c->head.schedule_version;
+
+    *next = c->head;
+    next->block_num = p->block_num;
+    next->timestamp = p->timestamp;
+    next->producer = p->producer;
+    cps_chain__imerkle_append(&next->blockroot_merkle, &c->head.id);
+    rc = cps_abi_block_id(h, &next->id);
+    if (rc) return rc;
+
+    /* block_header_state::sig_digest */
+    cps_buf hb = {0};
+    rc = cps_abi_block_header_pack(&hb, h);
+    if (!rc) {
+        uint8_t pair[64];
+        cps_checksum256 bm;
+        cps_sha256(hb.data, hb.size, pair);
+        cps_chain__imerkle_root(&next->blockroot_merkle, &bm);
+        memcpy(pair + 32, bm.b, 32);
+        cps_sha256(pair, 64, pair);
+        memcpy(pair + 32, next->schedule_hash.b, 32);
+        cps_sha256(pair, 64, sig_digest->b);
+    }
+    cps_buf_free(&hb);
+    return rc;
+}
+
+int cps_chain_controller_finalize_block(cps_chain_controller *c, const cps_private_key *key)
+{
+    cps_chain_pending *p = &c->pending;
+    if (!p->active || p->finalized) return cps_fail(CPS_ERR_STATE, "no block to finalize");
+    cps_public_key pub;
+    int rc = cps_key_public(key, &pub);
+    if (rc) return rc;
+    if (cps_public_key_compare(&pub, &c->head.schedule_key) != 0)
+        return cps_fail(CPS_ERR_AUTH, "the signing key is not the scheduled producer's key");
+    cps_arena a = {0};
+    cps_signed_block blk;
+    cps_checksum256 digest;
+    rc = build_block(c, 0, &a, &blk, &p->next_head, &digest);
+    if (!rc) rc = cps_sign(key, digest.b, &blk.signed_header.producer_signature);
+    if (!rc) {
+        cps_buf_reset(&p->raw_block);
+        rc = cps_abi_signed_block_pack(&p->raw_block, &blk);
+    }
+    if (!rc) rc = put_head(c, &p->next_head);
+    cps_abi_arena_free(&a);
+    if (!rc) p->finalized = true;
+    return rc;
+}
+
+void (*cps_chain__crash_hook)(enum cps_chain_crash_point point);
+
+static void crash_point(enum cps_chain_crash_point point)
+{
+    if (cps_chain__crash_hook) cps_chain__crash_hook(point);
+}
+
+int cps_chain_controller_commit_block(cps_chain_controller *c, cps_buf *raw_block)
+{
+    cps_chain_pending *p = &c->pending;
+    if (!p->active || !p->finalized) return cps_fail(CPS_ERR_STATE, "no finalized block to commit");
+    /* The block log first, the state second: a crash in between leaves the log one block ahead,
+     * and open replays that block from the log (replay_log). The other order would leave the
+     * state ahead of the log, with the block's bytes lost with the process. */
+    int rc = 0;
+    bool logged = false;
+    if (!c->replaying) {
+        crash_point(CPS_CHAIN_CRASH_BEFORE_LOG);
+        rc = cps_chain_block_log_append(c->log, p->raw_block.data, p->raw_block.size, NULL);
+        if (rc) {
+            cps_fail_prefix(rc, "block %u not committed: block log append", p->block_num);
+            cps_state_block_abort(c->st);
+            pending_reset(p);
+            return rc;
+        }
+        logged = true;
+        crash_point(CPS_CHAIN_CRASH_AFTER_LOG);
+    }
+    rc = cps_state_block_commit(c->st);
+    if (rc) {
+        /* The state refused the block (disk or map full) after the log took it: bring the state
+         * up to the log by replaying it, so head and log agree again, or report both errors. */
+        cps_state_block_abort(c->st);
+        pending_reset(p);
+        if (!logged) return rc;
+        char first[256];
+        snprintf(first, sizeof first, "%s", cps_last_error());
+        int rrc = replay_log(c);
+        if (rrc) return cps_fail_prefix(rrc, "block %u logged but the state commit failed (%s); "
+                                             "replaying it from the log",
+                                        cps_chain_block_log_head_num(c->log), first);
+        return 0;
+    }
+    crash_point(CPS_CHAIN_CRASH_AFTER_STATE);
+    c->head = p->next_head;
+    if (raw_block) {
+        cps_buf_reset(raw_block);
+        rc = cps_write_bytes(raw_block, p->raw_block.data, p->raw_block.size);
+    }
+    pending_reset(p);
+    return rc;
+}
+
+void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unapplied, size_t *count)
+{
+    cps_chain_pending *p = &c->pending;
+    if (unapplied) *unapplied = NULL;
+    if (count) *count = 0;
+    if (!p->active) return;
+    cps_state_block_abort(c->st);
+    if (unapplied && count && p->trx_count) {
+        cps_buf *list = calloc(p->trx_count, sizeof *list);
+        if (list) {
+            for (size_t i = 0; i < p->trx_count; i++) {
+                list[i] = p->trxs[i].packed; /* hand the storage over */
+                memset(&p->trxs[i].packed, 0, sizeof p->trxs[i].packed);
+            }
+            *unapplied = list;
+            *count = p->trx_count;
+        }
+    }
+    pending_reset(p);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Blocks from elsewhere.
+ * ------------------------------------------------------------------------------------------ */
+static int check_block(cps_chain_controller *c, const uint8_t *raw, size_t n, cps_arena *a,
+                       cps_signed_block *blk)
+{
+    int rc = cps_abi_signed_block_decode(raw, n, a, blk);
+    if (rc) return cps_fail_prefix(CPS_ERR_BLOCK, "block");
+    const cps_block_header *h = &blk->signed_header.header;
+    uint32_t num = cps_abi_block_header_num(h);
+    if (num != c->head.block_num + 1 || memcmp(h->previous.b, c->head.id.b, 32))
+        return cps_fail(CPS_ERR_BLOCK, "block %u does not link to the head (block %u)", num,
+                        c->head.block_num);
+    if (h->schedule_version != c->head.schedule_version)
+        return cps_fail(CPS_ERR_BLOCK, "block %u: schedule version %u, expected %u", num,
+                        h->schedule_version, c->head.schedule_version);
+    if (h->has_new_producers || h->header_extension_count || blk->block_extension_count)
+        return cps_fail(CPS_ERR_BLOCK,
+                        "block %u: producer schedule changes and extensions are not supported", num);
+    for (uint32_t i = 0; i < blk->transaction_count; i++) {
+        const cps_transaction_receipt *tr = &blk->transactions[i];
+        if (!tr->is_packed || tr->status != CPS_TRX_EXECUTED)
+            return cps_fail(CPS_ERR_BLOCK,
+                            "block %u, receipt %u: only executed packed transactions are supported",
+                            num, i);
+    }
+    return 0;
+}
+
+int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw, size_t n)
+{
+    if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is pending");
+    cps_arena a = {0};
+    cps_signed_block blk;
+    int rc = check_block(c, raw, n, &a, &blk);
+    const cps_block_header *h = &blk.signed_header.header;
+    if (!rc) rc = cps_chain_controller_start_block(c, h->timestamp, h->producer);
+    if (rc) {
+        cps_abi_arena_free(&a);
+        return rc;
+    }
+    for (uint32_t i = 0; i < blk.transaction_count && !rc; i++) {
+        const cps_transaction_receipt *tr = &blk.transactions[i];
+        cps_buf pb = {0};
+        rc = cps_abi_packed_transaction_pack(&pb, &tr->packed);
+        if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
+        if (rc) cps_fail_prefix(CPS_ERR_BLOCK, "block %u, transaction %u", c->pending.block_num, i);
+        cps_buf_free(&pb);
+    }
+    cps_arena mine = {0};
+    cps_signed_block built;
+    cps_checksum256 digest;
+    cps_chain_head next;
+    if (!rc) rc = build_block(c, h->confirmed, &mine, &built, &next, &digest);
+    if (!rc) {
+        const cps_block_header *bh = &built.signed_header.header;
+        if (memcmp(bh->transaction_mroot.b, h->transaction_mroot.b, 32))
+            rc = cps_fail(CPS_ERR_BLOCK, "block %u: transaction_mroot mismatch", next.block_num);
+        else if (memcmp(bh->action_mroot.b, h->action_mroot.b, 32))
+            rc = cps_fail(CPS_ERR_BLOCK, "block %u: action_mroot mismatch", next.block_num);
+    }
+    if (!rc) {
+        /* The rebuilt header equals the received one field by field, so their ids agree. */
+        cps_buf x = {0}, y = {0};
+        rc = cps_abi_block_header_pack(&x, &built.signed_header.header);
+        if (!rc) rc = cps_abi_block_header_pack(&y, h);
+        if (!rc && (x.size != y.size || memcmp(x.data, y.data, x.size)))
+            rc = cps_fail(CPS_ERR_BLOCK, "block %u: header differs from the one rebuilt",
+                          next.block_num);
+        cps_buf_free(&x);
+        cps_buf_free(&y);
+    }
+    if (!rc) {
+        cps_public_key signer;
+        rc = cps_recover(&blk.signed_header.producer_signature, digest.b, &signer);
+        if (rc || cps_public_key_compare(&signer, &c->head.schedule_key) != 0)
+            rc = cps_fail(CPS_ERR_BLOCK, "block %u: not signed by the scheduled producer's key",
+                          next.block_num);
+    }
+    if (!rc) {
+        cps_chain_pending *p = &c->pending;
+        p->next_head = next;
+        cps_buf_reset(&p->raw_block);
+        rc = cps_write_bytes(&p->raw_block, raw, n);
+        if (!rc) rc = put_head(c, &next);
+        if (!rc) p->finalized = true;
+    }
+    cps_abi_arena_free(&mine);
+    cps_abi_arena_free(&a);
+    if (!rc) rc = cps_chain_controller_commit_block(c, NULL);
+    else cps_chain_controller_abort_block(c, NULL, NULL);
+    return rc;
+}

@@ -1,0 +1,214 @@
+/* chain: the controller — CPS's state machine, in Antelope's explicit block phases:
+ *
+ *   open ──> start_block ──> push_transaction* ──> finalize_block ──> commit_block ──┐
+ *              ^    │                                                                 │
+ *              │    └──────────── abort_block (hands back the unapplied transactions) │
+ *              └─────────────────────────────────────────────────────────────────────┘
+ *   push_block (a block produced elsewhere) = start + replay its transactions + compare + commit
+ *
+ * State lives in LMDB (state/state.h); irreversible blocks go to the block log (chain.h). With a
+ * single producer every committed block is irreversible at once, so each commit appends to the
+ * log and discards its undo log. The state's tables this module owns (all rows keyed big-endian,
+ * values little-endian):
+ *
+ *   chain.account  name                          -> account record (controller.c)
+ *   chain.code     code hash                     -> refcount u32 | wasm bytes
+ *   chain.perm     owner | name                  -> parent u64 | last_updated i64 | last_used i64 |
+ *                                                   authority (packed)
+ *   chain.link     account | code | type         -> required permission u64
+ *   chain.global   "config" / "head" / "seq"     -> chain_config / head block state / sequences
+ *   chain.bsum     block_num & 0xffff (u16)      -> block id (TaPoS block summary)
+ *   chain.dedup    id                            -> expiration u32
+ *   chain.expiry   expiration u32 | id           -> (empty): purge of expired dedup entries
+ *   chain.rlimit   name                          -> ram_bytes i64 | net_weight i64 | cpu_weight i64
+ *   chain.rusage   name                          -> ram_usage i64 | net_used u64 | cpu_used u64
+ *
+ * Threads: one controller belongs to one thread (the node's loop). Signature recovery of a
+ * transaction runs on a pool of worker threads when `signature_threads` > 0. */
+#ifndef CPS_CHAIN_CONTROLLER_H
+#define CPS_CHAIN_CONTROLLER_H
+
+#include "base/base.h"
+#include "abi/abi.h"
+#include "crypto/crypto.h"
+#include "state/state.h"
+#include "chain/chain.h"
+
+typedef struct cps_chain_controller cps_chain_controller;
+
+/* CPU billing: the VM's deterministic cost units (vm_cost.c) are billed as microseconds at this
+ * rate, so every node bills the same; a transaction is billed at least
+ * min_transaction_cpu_usage and may use at most max_transaction_cpu_usage (or its header's
+ * max_cpu_usage_ms) of them. */
+#define CPS_CHAIN_UNITS_PER_US 100u
+
+typedef struct cps_chain_controller_options {
+    const char *data_dir;              /* state in <dir>/state, block log in <dir>/blocks */
+    const cps_chain_genesis *genesis;  /* for a new chain; NULL: nodeos's default genesis */
+    uint64_t state_map_size;           /* 0: state default */
+    enum cps_state_sync state_sync;    /* CPS_STATE_SYNC_FULL by default */
+    bool block_log_no_sync;            /* fdatasync the block log only on close */
+    uint32_t signature_threads;        /* 0: recover signatures on the calling thread */
+} cps_chain_controller_options;
+
+/* Opens (creating if needed) a chain in opt->data_dir. A new chain is initialised from the
+ * genesis as nodeos does (accounts eosio, eosio.null, eosio.prods; block 1 in the block log).
+ * An existing chain reopens at its head; if the block log holds blocks beyond the state's head
+ * (the state was lost or is behind), they are replayed. Caller frees *out with
+ * cps_chain_controller_close. Errors: the state's or the block log's, CPS_ERR_BLOCK (the block
+ * log and the state disagree), CPS_ERR_INVALID_ARG (a genesis for another chain). */
+CPS_MUST_USE int cps_chain_controller_open(const cps_chain_controller_options *opt,
+                                           cps_chain_controller **out);
+/* Aborts a pending block and closes. NULL is allowed. */
+void cps_chain_controller_close(cps_chain_controller *c);
+
+/* ---- facts ---------------------------------------------------------------------------------- */
+const cps_checksum256 *cps_chain_controller_chain_id(const cps_chain_controller *c);
+const cps_chain_config *cps_chain_controller_config(const cps_chain_controller *c);
+uint32_t cps_chain_controller_head_num(const cps_chain_controller *c);
+void cps_chain_controller_head_id(const cps_chain_controller *c, cps_checksum256 *out);
+uint32_t cps_chain_controller_head_timestamp(const cps_chain_controller *c); /* slot */
+/* The underlying state (for read views: cps_state_view_open; do not write through it). */
+cps_state *cps_chain_controller_state(cps_chain_controller *c);
+/* The block log (borrowed; read only). */
+cps_chain_block_log *cps_chain_controller_block_log(cps_chain_controller *c);
+/* SHA-256 of the whole state at the head (or of the pending block when one is open). */
+CPS_MUST_USE int cps_chain_controller_state_hash(cps_chain_controller *c, uint8_t out[32]);
+
+/* ---- reading accounts (from the pending block if any, else the head) ---------------------- */
+typedef struct cps_chain_account_info {
+    cps_name name;
+    int64_t creation_date_us;
+    bool privileged;
+    cps_checksum256 code_hash;     /* zeros without code */
+    uint32_t code_sequence;
+    uint32_t abi_sequence;
+    uint64_t recv_sequence;
+    uint64_t auth_sequence;
+    int64_t last_auth_us;          /* last time the account authorized anything (0: never) */
+    size_t abi_size;               /* bytes of the binary ABI */
+} cps_chain_account_info;
+
+/* CPS_ERR_NOT_FOUND if there is no such account. */
+CPS_MUST_USE int cps_chain_controller_get_account(cps_chain_controller *c, cps_name name,
+                                                  cps_chain_account_info *out);
+/* The account's binary ABI (replaces out's contents; empty when none). */
+CPS_MUST_USE int cps_chain_controller_get_abi(cps_chain_controller *c, cps_name name,
+                                              cps_buf *out);
+/* A permission: its parent and authority (arrays in the arena). CPS_ERR_NOT_FOUND if absent. */
+CPS_MUST_USE int cps_chain_controller_get_permission(cps_chain_controller *c, cps_name owner,
+                                                     cps_name perm, cps_arena *a,
+                                                     cps_name *parent, cps_authority *auth,
+                                                     int64_t *last_used_us);
+/* The permission a linkauth requires for (account, code, type), with EOSIO's fallback to the
+ * code-wide link (type 0); CPS_ERR_NOT_FOUND when there is none (active applies). */
+CPS_MUST_USE int cps_chain_controller_get_link(cps_chain_controller *c, cps_name account,
+                                               cps_name code, cps_name type, cps_name *required);
+/* A contract table row by primary key (copied into out). CPS_ERR_NOT_FOUND if absent. */
+CPS_MUST_USE int cps_chain_controller_get_row(cps_chain_controller *c, cps_name code,
+                                              cps_name scope, cps_name table, uint64_t primary,
+                                              cps_buf *out);
+/* Resource limits and usage: -1 means unlimited. */
+CPS_MUST_USE int cps_chain_controller_get_resources(cps_chain_controller *c, cps_name account,
+                                                    int64_t *ram_bytes, int64_t *ram_usage,
+                                                    int64_t *net_weight, int64_t *cpu_weight);
+
+/* ---- traces ----------------------------------------------------------------------------------- */
+
+/* action_receipt (EOSIO's layout: its digest is an action_mroot leaf). */
+typedef struct cps_chain_auth_sequence {
+    cps_name account;
+    uint64_t sequence;
+} cps_chain_auth_sequence;
+
+typedef struct cps_chain_action_trace {
+    uint32_t action_ordinal;          /* 1-based, in creation order */
+    uint32_t creator_action_ordinal;  /* 0 for the transaction's own actions */
+    uint32_t closest_unnotified_ancestor_action_ordinal;
+    cps_name receiver;
+    /* the action: account, name, authorizations, data (owned by the trace) */
+    cps_name account;
+    cps_name name;
+    cps_permission_level *authorization;
+    uint32_t authorization_count;
+    uint8_t *data;
+    size_t data_size;
+    bool context_free;
+    uint32_t execution_index;         /* order of execution (0 = not executed) */
+    /* receipt (present when executed) */
+    bool has_receipt;
+    cps_checksum256 act_digest;
+    uint64_t global_sequence;
+    uint64_t recv_sequence;
+    cps_chain_auth_sequence *auth_sequence;
+    uint32_t auth_sequence_count;
+    uint32_t code_sequence;
+    uint32_t abi_sequence;
+    /* output */
+    char *console;                    /* NUL-terminated */
+    size_t console_size;
+    uint8_t *return_value;
+    size_t return_value_size;
+    uint64_t cpu_units;               /* VM units this action used */
+} cps_chain_action_trace;
+
+typedef struct cps_chain_transaction_trace {
+    cps_checksum256 id;
+    uint32_t block_num;
+    uint32_t block_time;              /* slot */
+    uint8_t status;                   /* enum cps_transaction_status */
+    uint32_t cpu_usage_us;            /* billed */
+    uint32_t net_usage_words;         /* billed, in 8-byte words */
+    uint64_t cpu_units;               /* VM units used */
+    int64_t elapsed_us;               /* wall time, for monitoring only */
+    cps_chain_action_trace *actions;  /* in creation order */
+    uint32_t action_count;
+    uint32_t action_cap;
+    int error;                        /* 0, or the error that failed the transaction */
+    char *error_message;              /* NULL when error == 0 */
+} cps_chain_transaction_trace;
+
+void cps_chain_transaction_trace_free(cps_chain_transaction_trace *t);
+/* The trace as JSON in nodeos's shape (id, block_num, receipt, elapsed, net_usage, action_traces
+ * with receipt/receiver/act/console/return_value_hex_data, except); action data stays hex. */
+int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cps_buf *out);
+
+/* ---- block phases ------------------------------------------------------------------------------ */
+
+/* Starts a block on top of the head at slot `timestamp` (> head's) for `producer` (who must be
+ * the scheduled producer of that slot): opens the pending block in the state, records TaPoS and
+ * runs onblock on eosio when eosio has code. CPS_ERR_STATE if a block is already pending. */
+CPS_MUST_USE int cps_chain_controller_start_block(cps_chain_controller *c, uint32_t timestamp,
+                                                  cps_name producer);
+/* Validates and applies one packed_transaction (raw bytes, borrowed for the call) in the pending
+ * block. On success the transaction is in the block and *trace (may be NULL) receives its trace
+ * (caller frees with cps_chain_transaction_trace_free). On failure nothing of it stays in the
+ * state, the block or the dedup table; *trace (if not NULL) receives the trace of the failed
+ * attempt (with error set), or NULL when it failed before executing anything. Errors:
+ * CPS_ERR_TX_EXPIRED, CPS_ERR_TX_DUPLICATE, CPS_ERR_TX_TAPOS, CPS_ERR_TX (limits, format),
+ * CPS_ERR_AUTH, CPS_ERR_RESOURCE, CPS_ERR_ACCOUNT, CPS_ERR_ASSERT, CPS_ERR_TRAP, ... */
+CPS_MUST_USE int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t *packed,
+                                                       size_t n, cps_chain_transaction_trace **trace);
+/* Computes the merkle roots, builds the header and signs it with `key` (which must be the key
+ * the schedule names for the block's producer). After this only commit or abort are allowed. */
+CPS_MUST_USE int cps_chain_controller_finalize_block(cps_chain_controller *c,
+                                                     const cps_private_key *key);
+/* Makes the finalized block the head: state commit, block summary, block log append. *raw_block
+ * (may be NULL) receives the signed block's bytes (replaced; the caller's buffer). */
+CPS_MUST_USE int cps_chain_controller_commit_block(cps_chain_controller *c, cps_buf *raw_block);
+/* Discards the pending block. The packed transactions it had applied are handed back as
+ * malloc'd copies (*unapplied: array of cps_buf the caller frees each with cps_buf_free and the
+ * array with free()); unapplied may be NULL. */
+void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unapplied,
+                                      size_t *count);
+bool cps_chain_controller_block_pending(const cps_chain_controller *c);
+
+/* Applies a signed block produced elsewhere (raw bytes, borrowed): its previous must be the head,
+ * its timestamp later, its producer the scheduled one, its signature that producer's key; its
+ * transactions are replayed with their receipts' billing and the block is rejected (nothing
+ * kept) unless the recomputed transaction and action merkle roots, the receipts and the id
+ * match. CPS_ERR_BLOCK with a detail naming the first mismatch. */
+CPS_MUST_USE int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
+                                                 size_t n);
+
+#endif

@@ -1,0 +1,204 @@
+/* chain (internal): the controller's own structures, shared by controller.c, transaction.c,
+ * apply_context.c, eosio_contract.c and resource.c. Nothing outside src/chain includes this. */
+#ifndef CPS_CHAIN_CONTROLLER_INTERNAL_H
+#define CPS_CHAIN_CONTROLLER_INTERNAL_H
+
+#include "chain/apply_context.h"
+#include "chain/controller.h"
+#include "chain/intrinsics.h"
+
+/* EOSIO constants (config.hpp) the controller applies. */
+#define CPS_CHAIN_PRODUCER_REPETITIONS 12
+#define CPS_CHAIN_BLOCK_SUMMARY_SLOTS 0x10000u
+#define CPS_CHAIN_OVERHEAD_PER_ACCOUNT_RAM 2048    /* overhead_per_account_ram_bytes */
+#define CPS_CHAIN_SETCODE_RAM_MULTIPLIER 10        /* setcode_ram_bytes_multiplier */
+/* RAM billed per stored permission and link (CPS's own figures for its rows; EOSIO bills its
+ * chainbase objects' sizes, which CPS's layout does not share). */
+#define CPS_CHAIN_PERMISSION_RAM 256
+#define CPS_CHAIN_LINK_RAM 128
+/* Hard bound on actions per transaction (EOSIO bounds them only through NET usage). */
+#define CPS_CHAIN_MAX_TRX_ACTIONS 4096
+#define CPS_CHAIN_MAX_INCREMENTAL_DEPTH 64
+
+/* EOSIO's incremental_merkle over block ids (block_header_state::blockroot_merkle). */
+typedef struct cps_chain_incremental_merkle {
+    uint64_t node_count;
+    uint32_t active_count;
+    cps_checksum256 active[CPS_CHAIN_MAX_INCREMENTAL_DEPTH];
+} cps_chain_incremental_merkle;
+
+void cps_chain__imerkle_append(cps_chain_incremental_merkle *m, const cps_checksum256 *digest);
+void cps_chain__imerkle_root(const cps_chain_incremental_merkle *m, cps_checksum256 *out);
+
+/* The head block's header state, stored in chain.global "head" so a reopened chain knows it. */
+typedef struct cps_chain_head {
+    uint32_t block_num;
+    cps_checksum256 id;
+    uint32_t timestamp;
+    cps_name producer;
+    cps_chain_incremental_merkle blockroot_merkle; /* ids of blocks 1..block_num - 1 */
+    uint32_t schedule_version;
+    cps_name schedule_producer;                    /* single-producer schedule (see report) */
+    cps_public_key schedule_key;
+    cps_checksum256 schedule_hash;                 /* pending_schedule.schedule_hash */
+} cps_chain_head;
+
+/* The account record of chain.account. `abi` borrows the value it was decoded from. */
+typedef struct cps_chain_account {
+    cps_name name;
+    int64_t creation_date_us;
+    bool privileged;
+    cps_checksum256 code_hash;
+    uint8_t vm_type, vm_version;
+    uint32_t code_sequence, abi_sequence;
+    uint64_t recv_sequence, auth_sequence;
+    int64_t last_auth_us;
+    cps_bytes abi;
+} cps_chain_account;
+
+/* A contract instance kept per code hash and reset before each action. */
+typedef struct cps_chain_instance_entry {
+    cps_checksum256 code_hash;
+    cps_vm_instance *inst;
+} cps_chain_instance_entry;
+
+/* One transaction applied in the pending block, kept for the block's receipts and for abort. */
+typedef struct cps_chain_pending_trx {
+    cps_buf packed;         /* the packed_transaction bytes */
+    uint8_t status;
+    uint32_t cpu_usage_us;
+    uint32_t net_usage_words;
+} cps_chain_pending_trx;
+
+typedef struct cps_chain_pending {
+    bool active, finalized, implicit_only;
+    uint32_t timestamp;
+    cps_name producer;
+    uint32_t block_num;
+    cps_chain_pending_trx *trxs;
+    size_t trx_count, trx_cap;
+    cps_checksum256 *action_digests; /* action receipt digests in order (action_mroot leaves) */
+    size_t action_count, action_cap;
+    uint64_t cpu_used_us, net_used_bytes;
+    cps_chain_head next_head;        /* filled by finalize */
+    cps_buf raw_block;               /* signed block, filled by finalize */
+} cps_chain_pending;
+
+struct cps_chain_controller {
+    char *dir;
+    cps_state *st;
+    cps_chain_block_log *log;
+    cps_chain_genesis genesis;
+    cps_checksum256 chain_id;
+    cps_chain_config config;
+    cps_state_table t_account, t_code, t_perm, t_link, t_global, t_bsum, t_dedup, t_expiry,
+        t_rlimit, t_rusage;
+    cps_chain_head head;
+    cps_chain_pending pending;
+    cps_vm_cache *vm_cache;
+    cps_vm_limits vm_limits;
+    cps_chain_instance_entry *instances;
+    size_t instance_count, instance_cap;
+    cps_state_db *db;
+    uint32_t signature_threads;
+    bool replaying; /* applying blocks from the log: receipts' billing is taken as given */
+};
+
+/* ---- state records (controller.c) -------------------------------------------------------- */
+void cps_chain__key_name(uint8_t out[8], cps_name n); /* big-endian */
+CPS_MUST_USE int cps_chain__account_get(cps_chain_controller *c, cps_state_view *v, cps_name n,
+                                        cps_chain_account *out);
+CPS_MUST_USE int cps_chain__account_put(cps_chain_controller *c, const cps_chain_account *a);
+CPS_MUST_USE int cps_chain__account_exists(cps_chain_controller *c, cps_name n, bool *exists);
+/* Permissions: the authority goes into the arena. */
+CPS_MUST_USE int cps_chain__perm_get(cps_chain_controller *c, cps_state_view *v, cps_name owner,
+                                     cps_name name, cps_arena *a, cps_name *parent,
+                                     cps_authority *auth, int64_t *last_updated,
+                                     int64_t *last_used);
+CPS_MUST_USE int cps_chain__perm_put(cps_chain_controller *c, cps_name owner, cps_name name,
+                                     cps_name parent, const cps_authority *auth,
+                                     int64_t last_updated, int64_t last_used);
+CPS_MUST_USE int cps_chain__link_get(cps_chain_controller *c, cps_name account, cps_name code,
+                                     cps_name type, cps_name *required);
+/* The view reads go through: the pending view while a block is pending, else NULL. */
+cps_state_view *cps_chain__view(cps_chain_controller *c);
+CPS_MUST_USE int cps_chain__next_global_sequence(cps_chain_controller *c, uint64_t *seq);
+
+/* ---- native actions (eosio_contract.c) ------------------------------------------------------ */
+/* Runs the native handler of eosio's action `name` if there is one (*handled tells). */
+CPS_MUST_USE int cps_chain__native_apply(cps_chain_apply_context *ctx, bool *handled);
+/* The creation of an account with owner/active (newaccount, genesis). */
+CPS_MUST_USE int cps_chain__create_account(cps_chain_controller *c, cps_name name,
+                                           int64_t now_us, bool privileged,
+                                           const cps_authority *owner,
+                                           const cps_authority *active);
+
+/* ---- transactions (transaction.c) -------------------------------------------------------- */
+/* Executes one action (and its notifications and inline actions, recursively). */
+CPS_MUST_USE int cps_chain__execute_action(cps_chain_trx_context *tc, uint32_t action_ordinal,
+                                           uint32_t depth);
+/* Adds a trace entry for an action to run (copying the action); *ordinal receives its ordinal. */
+CPS_MUST_USE int cps_chain__schedule_action(cps_chain_trx_context *tc, const cps_action *act,
+                                            cps_name receiver, bool context_free,
+                                            uint32_t creator, uint32_t closest_unnotified,
+                                            uint32_t *ordinal);
+/* The permission lookup for the authority checker (ctx = controller, arena in a wrapper). */
+typedef struct cps_chain_lookup_ctx {
+    cps_chain_controller *c;
+    cps_arena arena;
+} cps_chain_lookup_ctx;
+int cps_chain__permission_lookup(void *ctx, const cps_permission_level *level,
+                                 const cps_authority **out);
+int cps_chain__permission_parent(void *ctx, const cps_permission_level *level, cps_name *parent);
+/* Applies an implicit transaction (onblock) made of one action by eosio. Failure is logged and
+ * its writes undone, as nodeos ignores a failing onblock. */
+void cps_chain__apply_onblock(cps_chain_controller *c);
+/* Applies a packed transaction in the pending block. With `receipt` (replay of a block), the
+ * billing given is checked against what execution bills. */
+CPS_MUST_USE int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed,
+                                             size_t n, const cps_transaction_receipt *receipt,
+                                             cps_chain_transaction_trace **trace);
+
+/* ---- apply context and wasm (apply_context.c) -------------------------------------------- */
+CPS_MUST_USE int cps_chain__run_wasm(cps_chain_apply_context *ctx, const cps_chain_account *recv);
+void cps_chain__instances_clear(cps_chain_controller *c);
+/* The RAM hook of cps_state_db (user = trx context). */
+int cps_chain__ram_hook(void *user, uint64_t payer, int64_t delta);
+
+/* ---- resources (resource.c) --------------------------------------------------------------- */
+CPS_MUST_USE int cps_chain__resource_init_account(cps_chain_controller *c, cps_name account);
+CPS_MUST_USE int cps_chain__resource_add_ram(cps_chain_controller *c, cps_name account,
+                                             int64_t delta);
+/* Checks that every account's RAM usage is within its limit (after a transaction). */
+CPS_MUST_USE int cps_chain__resource_verify_ram(cps_chain_controller *c, cps_name account);
+CPS_MUST_USE int cps_chain__resource_get(cps_chain_controller *c, cps_name account,
+                                         int64_t *ram_bytes, int64_t *ram_usage,
+                                         int64_t *net_weight, int64_t *cpu_weight);
+CPS_MUST_USE int cps_chain__resource_set(cps_chain_controller *c, cps_name account,
+                                         int64_t ram_bytes, int64_t net_weight,
+                                         int64_t cpu_weight);
+/* Bills a transaction's CPU and NET to the accounts that authorized its actions (EOSIO's
+ * bill_to_accounts), adding to their cumulative usage. An account whose net or cpu weight is 0
+ * may not be billed (CPS_ERR_RESOURCE), as EOSIO's limit is then 0. */
+CPS_MUST_USE int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx,
+                                          uint32_t cpu_us, uint32_t net_words);
+/* NET billed for a transaction: EOSIO's formula (packed size + base + cfd discount), words. */
+uint32_t cps_chain__net_usage_words(const cps_chain_config *cfg, size_t packed_trx_size,
+                                    size_t packed_cfd_size, size_t signature_count);
+/* CPU billed for units used: max(min_transaction_cpu_usage, ceil(units / UNITS_PER_US)). */
+uint32_t cps_chain__cpu_usage_us(const cps_chain_config *cfg, uint64_t units);
+
+/* ---- failure injection (tests) ------------------------------------------------------------
+ * commit_block calls this hook, when set, at each point where a crash leaves different files
+ * behind; a test forks, sets it to _exit at one point and reopens the directory in the parent. */
+enum cps_chain_crash_point {
+    CPS_CHAIN_CRASH_BEFORE_LOG = 1, /* nothing of the block is durable */
+    CPS_CHAIN_CRASH_AFTER_LOG,      /* the block log has the block, the state does not */
+    CPS_CHAIN_CRASH_AFTER_STATE,    /* both have it */
+};
+extern void (*cps_chain__crash_hook)(enum cps_chain_crash_point point);
+
+/* ---- traces ---------------------------------------------------------------------------------- */
+void cps_chain__action_trace_free(cps_chain_action_trace *a);
+
+#endif

@@ -1,0 +1,1098 @@
+/* transaction: validation and execution of one transaction in the pending block — decoding,
+ * expiration, TaPoS, duplicates, limits, signature recovery, authorization (linkauth minimums,
+ * irrelevant signatures), then the actions with their notifications and inline actions in a
+ * nested undo session, receipts and traces, billing; a failure leaves nothing behind. */
+#include "chain/controller_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MOD "chain"
+
+/* The controller's private part of a transaction context. */
+typedef struct trx_internal {
+    cps_chain_controller *c;
+    cps_checksum256 *digests; /* action receipt digests of this transaction, in order */
+    size_t digest_count, digest_cap;
+    cps_name *ram_accounts;   /* accounts whose RAM grew: verified at the end */
+    size_t ram_count, ram_cap;
+    uint32_t executed; /* actions executed so far (execution_index) */
+} trx_internal;
+
+/* What one action's receivers share (EOSIO's apply_context across exec_one calls). */
+typedef struct action_group {
+    struct {
+        cps_name receiver;
+        uint32_t ordinal;
+    } *notified;
+    size_t notified_count, notified_cap;
+    uint32_t *inlines; /* ordinals of inline actions to run after the notifications */
+    size_t inline_count, inline_cap;
+} action_group;
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap * 2 : 8;
+    while (nc < need) nc *= 2;
+    void *p = realloc(*arr, nc * elem);
+    if (!p) return cps_fail(CPS_ERR_NOMEM, "out of memory");
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+static const char *name_str(cps_name n, char *buf)
+{
+    cps_abi_name_to_string(n, buf);
+    return buf;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Traces.
+ * ------------------------------------------------------------------------------------------ */
+void cps_chain__action_trace_free(cps_chain_action_trace *a)
+{
+    free(a->authorization);
+    free(a->data);
+    free(a->auth_sequence);
+    free(a->console);
+    free(a->return_value);
+}
+
+void cps_chain_transaction_trace_free(cps_chain_transaction_trace *t)
+{
+    if (!t) return;
+    for (uint32_t i = 0; i < t->action_count; i++) cps_chain__action_trace_free(&t->actions[i]);
+    free(t->actions);
+    free(t->error_message);
+    free(t);
+}
+
+int cps_chain__schedule_action(cps_chain_trx_context *tc, const cps_action *act, cps_name receiver,
+                               bool context_free, uint32_t creator, uint32_t closest_unnotified,
+                               uint32_t *ordinal)
+{
+    cps_chain_transaction_trace *t = tc->trace;
+    if (t->action_count >= UINT32_MAX - 1) return cps_fail(CPS_ERR_LIMIT, "too many actions");
+    size_t cap = t->action_cap;
+    int rc = grow((void **)&t->actions, &cap, (size_t)t->action_count + 1, sizeof *t->actions);
+    if (rc) return rc;
+    t->action_cap = (uint32_t)cap;
+    cps_chain_action_trace *a = &t->actions[t->action_count];
+    memset(a, 0, sizeof *a);
+    a->action_ordinal = t->action_count + 1;
+    a->creator_action_ordinal = creator;
+    a->closest_unnotified_ancestor_action_ordinal = closest_unnotified;
+    a->receiver = receiver;
+    a->account = act->account;
+    a->name = act->name;
+    a->context_free = context_free;
+    if (act->authorization_count) {
+        a->authorization = malloc(act->authorization_count * sizeof *a->authorization);
+        if (!a->authorization) return cps_fail(CPS_ERR_NOMEM, "action trace");
+        memcpy(a->authorization, act->authorization,
+               act->authorization_count * sizeof *a->authorization);
+        a->authorization_count = act->authorization_count;
+    }
+    a->data = malloc(act->data.size ? act->data.size : 1);
+    if (!a->data) {
+        free(a->authorization);
+        return cps_fail(CPS_ERR_NOMEM, "action trace");
+    }
+    if (act->data.size) memcpy(a->data, act->data.data, act->data.size);
+    a->data_size = act->data.size;
+    t->action_count++;
+    *ordinal = a->action_ordinal;
+    return 0;
+}
+
+int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cps_buf *out)
+{
+    char hex[65], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
+    cps_hex_encode(hex, t->id.b, 32);
+    static const char *const status[] = {"executed", "soft_fail", "hard_fail", "delayed", "expired"};
+    cps_buf_printf(out, "{\"id\":\"%s\",\"block_num\":%u,\"block_time\":", hex, t->block_num);
+    char ts[CPS_TIME_STR_MAX];
+    cps_abi_block_timestamp_to_string(t->block_time, ts);
+    cps_json_quote(out, ts, strlen(ts));
+    cps_buf_printf(out,
+                   ",\"receipt\":{\"status\":\"%s\",\"cpu_usage_us\":%u,\"net_usage_words\":%u},"
+                   "\"elapsed\":%lld,\"net_usage\":%u,\"scheduled\":false,\"action_traces\":[",
+                   status[t->status < 5 ? t->status : 2], t->cpu_usage_us, t->net_usage_words,
+                   (long long)t->elapsed_us, t->net_usage_words * 8);
+    for (uint32_t i = 0; i < t->action_count; i++) {
+        const cps_chain_action_trace *a = &t->actions[i];
+        if (i) cps_write_u8(out, ',');
+        cps_buf_printf(out, "{\"action_ordinal\":%u,\"creator_action_ordinal\":%u,"
+                            "\"closest_unnotified_ancestor_action_ordinal\":%u,",
+                       a->action_ordinal, a->creator_action_ordinal,
+                       a->closest_unnotified_ancestor_action_ordinal);
+        if (a->has_receipt) {
+            cps_hex_encode(hex, a->act_digest.b, 32);
+            cps_buf_printf(out,
+                           "\"receipt\":{\"receiver\":\"%s\",\"act_digest\":\"%s\","
+                           "\"global_sequence\":%llu,\"recv_sequence\":%llu,\"auth_sequence\":[",
+                           name_str(a->receiver, n1), hex, (unsigned long long)a->global_sequence,
+                           (unsigned long long)a->recv_sequence);
+            for (uint32_t k = 0; k < a->auth_sequence_count; k++)
+                cps_buf_printf(out, "%s[\"%s\",%llu]", k ? "," : "",
+                               name_str(a->auth_sequence[k].account, n1),
+                               (unsigned long long)a->auth_sequence[k].sequence);
+            cps_buf_printf(out, "],\"code_sequence\":%u,\"abi_sequence\":%u},", a->code_sequence,
+                           a->abi_sequence);
+        } else {
+            cps_buf_printf(out, "\"receipt\":null,");
+        }
+        cps_buf_printf(out, "\"receiver\":\"%s\",\"act\":{\"account\":\"%s\",\"name\":\"%s\","
+                            "\"authorization\":[",
+                       name_str(a->receiver, n1), name_str(a->account, n2),
+                       name_str(a->name, n1));
+        for (uint32_t k = 0; k < a->authorization_count; k++)
+            cps_buf_printf(out, "%s{\"actor\":\"%s\",\"permission\":\"%s\"}", k ? "," : "",
+                           name_str(a->authorization[k].actor, n1),
+                           name_str(a->authorization[k].permission, n2));
+        cps_buf_printf(out, "],\"data\":\"");
+        cps_hex_append(out, a->data, a->data_size);
+        cps_buf_printf(out, "\"},\"context_free\":%s,\"console\":", a->context_free ? "true" : "false");
+        cps_json_quote(out, a->console ? a->console : "", a->console_size);
+        cps_buf_printf(out, ",\"return_value_hex_data\":\"");
+        cps_hex_append(out, a->return_value, a->return_value_size);
+        cps_buf_printf(out, "\"}");
+    }
+    cps_buf_printf(out, "],\"except\":");
+    if (t->error) cps_json_quote(out, t->error_message ? t->error_message : "", 
+                                 t->error_message ? strlen(t->error_message) : 0);
+    else cps_buf_printf(out, "null");
+    cps_write_u8(out, '}');
+    return out->failed;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Permission lookups for the authority checker.
+ * ------------------------------------------------------------------------------------------ */
+int cps_chain__permission_lookup(void *ctx, const cps_permission_level *level,
+                                 const cps_authority **out)
+{
+    cps_chain_lookup_ctx *l = ctx;
+    cps_authority *auth = cps_abi_arena_alloc(&l->arena, sizeof *auth);
+    if (!auth) return CPS_ERR_NOMEM;
+    int rc = cps_chain__perm_get(l->c, NULL, level->actor, level->permission, &l->arena, NULL, auth,
+                                 NULL, NULL);
+    if (rc) return rc;
+    *out = auth;
+    return 0;
+}
+
+int cps_chain__permission_parent(void *ctx, const cps_permission_level *level, cps_name *parent)
+{
+    cps_chain_lookup_ctx *l = ctx;
+    cps_arena a = {0};
+    int rc = cps_chain__perm_get(l->c, NULL, level->actor, level->permission, &a, parent, NULL, NULL,
+                                 NULL);
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+/* The permission an action needs from `actor` (authorization_manager::lookup_minimum_permission):
+ * the linked one, or active. *any is set for a link to eosio.any (no minimum). */
+static int minimum_permission(cps_chain_controller *c, cps_name actor, cps_name code,
+                              cps_name type, cps_name *min, bool *any)
+{
+    *any = false;
+    cps_name req;
+    int rc = cps_chain__link_get(c, actor, code, type, &req);
+    if (rc == CPS_ERR_NOT_FOUND) {
+        *min = cps_abi_name("active");
+        return 0;
+    }
+    if (rc) return rc;
+    if (req == cps_abi_name("eosio.any")) *any = true;
+    *min = req;
+    return 0;
+}
+
+static int declared_satisfies(cps_chain_controller *c, const cps_permission_level *declared,
+                              const cps_permission_level *required, const char *what)
+{
+    cps_chain_lookup_ctx l = {c, {0}};
+    bool ok = false;
+    int rc = cps_chain_permission_satisfies(cps_chain__permission_parent, &l, declared, required, &ok);
+    cps_abi_arena_free(&l.arena);
+    char a[CPS_NAME_STR_MAX], p[CPS_NAME_STR_MAX], ra[CPS_NAME_STR_MAX], rp[CPS_NAME_STR_MAX];
+    if (rc == CPS_ERR_NOT_FOUND)
+        return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist", what,
+                        name_str(required->actor, ra), name_str(required->permission, rp));
+    if (rc) return rc;
+    if (!ok)
+        return cps_fail(CPS_ERR_AUTH,
+                        "%s declares irrelevant authority '{\"actor\":\"%s\",\"permission\":\"%s\"}'; "
+                        "minimum authority is {\"actor\":\"%s\",\"permission\":\"%s\"}",
+                        what, name_str(declared->actor, a), name_str(declared->permission, p),
+                        name_str(required->actor, ra), name_str(required->permission, rp));
+    return 0;
+}
+
+static bool perm_exists(cps_chain_controller *c, const cps_permission_level *l)
+{
+    cps_arena a = {0};
+    int rc = cps_chain__perm_get(c, NULL, l->actor, l->permission, &a, NULL, NULL, NULL, NULL);
+    cps_abi_arena_free(&a);
+    return rc == 0;
+}
+
+/* The per-action part of authorization_manager::check_authorization: every declared level
+ * exists and meets the action's minimum permission (with the native actions' own rules). */
+static int check_action_permissions(cps_chain_controller *c, const cps_action *act)
+{
+    const cps_name eosio = cps_abi_name("eosio");
+    char what[64], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
+    snprintf(what, sizeof what, "action %s::%s", name_str(act->account, n1), name_str(act->name, n2));
+    for (uint32_t i = 0; i < act->authorization_count; i++) {
+        const cps_permission_level *d = &act->authorization[i];
+        if (!perm_exists(c, d))
+            return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist", what,
+                            name_str(d->actor, n1), name_str(d->permission, n2));
+    }
+    if (act->account == eosio) {
+        cps_reader r = cps_reader_make(act->data.data, act->data.size);
+        uint64_t f[3] = {0, 0, 0};
+        const cps_name nm = act->name;
+        bool special = nm == cps_abi_name("updateauth") || nm == cps_abi_name("deleteauth") ||
+                       nm == cps_abi_name("linkauth") || nm == cps_abi_name("unlinkauth") ||
+                       nm == cps_abi_name("canceldelay");
+        if (special && nm != cps_abi_name("canceldelay")) {
+            for (int k = 0; k < 3; k++)
+                if (cps_read_u64(&r, &f[k]) && k < 2)
+                    return cps_fail(CPS_ERR_TX, "%s: malformed action data", what);
+            if (act->authorization_count != 1)
+                return cps_fail(CPS_ERR_AUTH, "%s: exactly one authorization is required", what);
+            const cps_permission_level *d = &act->authorization[0];
+            if (d->actor != f[0])
+                return cps_fail(CPS_ERR_AUTH,
+                                "%s: the owner of the affected permission needs to be the actor "
+                                "of the declared authorization", what);
+            cps_permission_level req = {f[0], 0};
+            if (nm == cps_abi_name("updateauth")) {
+                req.permission = f[1];
+                if (!perm_exists(c, &req)) req.permission = f[2]; /* new: its parent */
+            } else if (nm == cps_abi_name("deleteauth")) {
+                req.permission = f[1];
+            } else {
+                /* linkauth/unlinkauth: the permission currently linked for (code, type) */
+                bool any;
+                int rc = minimum_permission(c, f[0], f[1], f[2], &req.permission, &any);
+                if (rc) return rc;
+                if (any) return 0;
+            }
+            return declared_satisfies(c, d, &req, what);
+        }
+        if (special) return 0; /* canceldelay: its own check in the handler */
+    }
+    for (uint32_t i = 0; i < act->authorization_count; i++) {
+        const cps_permission_level *d = &act->authorization[i];
+        cps_permission_level req = {d->actor, 0};
+        bool any;
+        int rc = minimum_permission(c, d->actor, act->account, act->name, &req.permission, &any);
+        if (rc) return rc;
+        if (any) continue;
+        if ((rc = declared_satisfies(c, d, &req, what))) return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Signature recovery: one key per signature; on worker threads when the controller has them.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct recover_job {
+    const cps_signature *sigs;
+    cps_public_key *keys;
+    int *results;
+    const uint8_t *digest;
+    uint32_t from, step, count;
+} recover_job;
+
+static void *recover_worker(void *arg)
+{
+    recover_job *j = arg;
+    for (uint32_t i = j->from; i < j->count; i += j->step)
+        j->results[i] = cps_recover(&j->sigs[i], j->digest, &j->keys[i]);
+    return NULL;
+}
+
+static int recover_keys(cps_chain_controller *c, const cps_signature *sigs, uint32_t n,
+                        const cps_checksum256 *digest, cps_public_key *keys)
+{
+    int *results = calloc(n ? n : 1, sizeof *results);
+    if (!results) return cps_fail(CPS_ERR_NOMEM, "signature recovery");
+    uint32_t threads = c->signature_threads;
+    if (threads > 16) threads = 16;
+    if (threads > n) threads = n;
+    pthread_t tids[16];
+    recover_job jobs[17];
+    uint32_t started = 0;
+    uint32_t step = threads + 1;
+    for (uint32_t t = 0; t < step; t++)
+        jobs[t] = (recover_job){sigs, keys, results, digest->b, t, step, n};
+    for (uint32_t t = 0; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, recover_worker, &jobs[t + 1])) break;
+        started++;
+    }
+    /* The calling thread takes share 0, and the shares of any thread that did not start. */
+    recover_worker(&jobs[0]);
+    for (uint32_t t = started; t < threads; t++) recover_worker(&jobs[t + 1]);
+    for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++)
+        if (results[i]) {
+            /* again on this thread, whose error message the caller reads */
+            if (cps_recover(&sigs[i], digest->b, &keys[i]) == 0) cps_fail(results[i], "recovery");
+            rc = cps_fail_prefix(CPS_ERR_AUTH, "signature %u", i);
+        }
+    free(results);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Executing actions.
+ * ------------------------------------------------------------------------------------------ */
+static int push_digest(cps_chain_trx_context *tc, const cps_checksum256 *d)
+{
+    trx_internal *ti = tc->internal;
+    int rc = grow((void **)&ti->digests, &ti->digest_cap, ti->digest_count + 1, sizeof *ti->digests);
+    if (!rc) ti->digests[ti->digest_count++] = *d;
+    return rc;
+}
+
+/* The receipt of an action on one receiver (apply_context::finalize_trace): sequences advance
+ * and the receipt's digest becomes an action_mroot leaf. */
+static int make_receipt(cps_chain_trx_context *tc, cps_chain_action_trace *a, const cps_action *act)
+{
+    cps_chain_controller *c = tc->chain;
+    cps_buf b = {0};
+    int rc = cps_abi_action_pack(&b, act);
+    if (rc) goto out;
+    cps_sha256(b.data, b.size, a->act_digest.b);
+    if ((rc = cps_chain__next_global_sequence(c, &a->global_sequence))) goto out;
+    cps_chain_account acct;
+    if ((rc = cps_chain__account_get(c, NULL, a->receiver, &acct))) goto out;
+    acct.recv_sequence++;
+    a->recv_sequence = acct.recv_sequence;
+    if ((rc = cps_chain__account_put(c, &acct))) goto out;
+    if (act->authorization_count) {
+        a->auth_sequence = calloc(act->authorization_count, sizeof *a->auth_sequence);
+        if (!a->auth_sequence) {
+            rc = cps_fail(CPS_ERR_NOMEM, "receipt");
+            goto out;
+        }
+    }
+    /* flat_map<name, uint64>: sorted by account, one entry per account (the last value). */
+    for (uint32_t i = 0; i < act->authorization_count; i++) {
+        cps_name actor = act->authorization[i].actor;
+        cps_chain_account au;
+        if ((rc = cps_chain__account_get(c, NULL, actor, &au))) goto out;
+        au.auth_sequence++;
+        if ((rc = cps_chain__account_put(c, &au))) goto out;
+        uint32_t k = 0;
+        while (k < a->auth_sequence_count && a->auth_sequence[k].account < actor) k++;
+        if (k < a->auth_sequence_count && a->auth_sequence[k].account == actor) {
+            a->auth_sequence[k].sequence = au.auth_sequence;
+        } else {
+            memmove(&a->auth_sequence[k + 1], &a->auth_sequence[k],
+                    (a->auth_sequence_count - k) * sizeof *a->auth_sequence);
+            a->auth_sequence[k].account = actor;
+            a->auth_sequence[k].sequence = au.auth_sequence;
+            a->auth_sequence_count++;
+        }
+    }
+    if ((rc = cps_chain__account_get(c, NULL, a->receiver, &acct))) goto out;
+    a->code_sequence = acct.code_sequence;
+    a->abi_sequence = acct.abi_sequence;
+    a->has_receipt = true;
+
+    cps_buf_reset(&b);
+    cps_write_u64(&b, a->receiver);
+    cps_write_bytes(&b, a->act_digest.b, 32);
+    cps_write_u64(&b, a->global_sequence);
+    cps_write_u64(&b, a->recv_sequence);
+    cps_write_varuint32(&b, a->auth_sequence_count);
+    for (uint32_t i = 0; i < a->auth_sequence_count; i++) {
+        cps_write_u64(&b, a->auth_sequence[i].account);
+        cps_write_u64(&b, a->auth_sequence[i].sequence);
+    }
+    cps_write_varuint32(&b, a->code_sequence);
+    cps_write_varuint32(&b, a->abi_sequence);
+    if ((rc = b.failed)) goto out;
+    cps_checksum256 d;
+    cps_sha256(b.data, b.size, d.b);
+    rc = push_digest(tc, &d);
+out:
+    cps_buf_free(&b);
+    return rc;
+}
+
+/* Runs the action of trace `ordinal` on its receiver (apply_context::exec_one). */
+static int exec_one(cps_chain_trx_context *tc, action_group *g, uint32_t ordinal, uint32_t depth)
+{
+    cps_chain_controller *c = tc->chain;
+    cps_chain_action_trace *a = &tc->trace->actions[ordinal - 1];
+    cps_action act = {a->account, a->name, a->authorization, a->authorization_count,
+                      {a->data, a->data_size}};
+    cps_chain_apply_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.trx = tc;
+    ctx.act = &act;
+    ctx.receiver = a->receiver;
+    ctx.context_free = a->context_free;
+    ctx.depth = depth;
+    ctx.action_ordinal = ordinal;
+    ctx.internal = g;
+
+    cps_chain_account recv;
+    int rc = cps_chain__account_get(c, NULL, a->receiver, &recv);
+    if (rc) return cps_fail_prefix(CPS_ERR_ACCOUNT, "receiver");
+    ctx.privileged = recv.privileged;
+    if (!ctx.context_free) {
+        ctx.db = c->db;
+        cps_state_db_reset(c->db, cps_chain__view(c), a->receiver, cps_chain__ram_hook, tc);
+    }
+    uint64_t used_before = tc->cpu_used_units;
+    bool handled = false;
+    if (!ctx.context_free && a->receiver == cps_abi_name("eosio") &&
+        act.account == cps_abi_name("eosio"))
+        rc = cps_chain__native_apply(&ctx, &handled);
+    if (!rc) {
+        /* re-read: a native setcode may just have installed code on the receiver */
+        rc = cps_chain__account_get(c, NULL, a->receiver, &recv);
+        bool has_code = false;
+        for (int i = 0; i < 32; i++) has_code |= recv.code_hash.b[i] != 0;
+        if (!rc && has_code) rc = cps_chain__run_wasm(&ctx, &recv);
+    }
+    /* Traces may have been added (and the array moved) while the action ran; the action's own
+     * authorization and data arrays are separate allocations and did not move. */
+    a = &tc->trace->actions[ordinal - 1];
+    /* The console is kept even on failure: it explains the failure. */
+    if (ctx.console.size) {
+        a->console = (char *)cps_buf_release(&ctx.console, &a->console_size);
+        if (a->console) a->console[a->console_size] = 0;
+        else a->console_size = 0;
+    }
+    if (!rc && ctx.return_value.size)
+        a->return_value = cps_buf_release(&ctx.return_value, &a->return_value_size);
+    cps_buf_free(&ctx.console);
+    cps_buf_free(&ctx.return_value);
+    a->cpu_units = tc->cpu_used_units - used_before;
+    if (rc) return rc;
+    a->execution_index = ++((trx_internal *)tc->internal)->executed;
+    return make_receipt(tc, a, &act);
+}
+
+int cps_chain__execute_action(cps_chain_trx_context *tc, uint32_t ordinal, uint32_t depth)
+{
+    if (depth > tc->config->max_inline_action_depth)
+        return cps_fail(CPS_ERR_LIMIT, "max inline action depth %u exceeded",
+                        tc->config->max_inline_action_depth);
+    action_group g = {0};
+    int rc = grow((void **)&g.notified, &g.notified_cap, 1, sizeof *g.notified);
+    if (rc) return rc;
+    g.notified[0].receiver = tc->trace->actions[ordinal - 1].receiver;
+    g.notified[0].ordinal = ordinal;
+    g.notified_count = 1;
+    /* the receiver itself, then every account notified (the list may grow as they run) */
+    for (size_t i = 0; i < g.notified_count && !rc; i++)
+        rc = exec_one(tc, &g, g.notified[i].ordinal, depth);
+    for (size_t i = 0; i < g.inline_count && !rc; i++)
+        rc = cps_chain__execute_action(tc, g.inlines[i], depth + 1);
+    free(g.notified);
+    free(g.inlines);
+    return rc;
+}
+
+/* ---- the apply context's queue operations (declared in apply_context.h) ---------------- */
+int cps_chain__require_recipient(cps_chain_apply_context *ctx, cps_name account)
+{
+    action_group *g = ctx->internal;
+    for (size_t i = 0; i < g->notified_count; i++)
+        if (g->notified[i].receiver == account) return 0;
+    bool exists;
+    int rc = cps_chain__is_account(ctx, account, &exists);
+    if (rc) return rc;
+    if (!exists) {
+        char n[CPS_NAME_STR_MAX];
+        return cps_fail(CPS_ERR_ACCOUNT, "can not notify %s: the account does not exist",
+                        name_str(account, n));
+    }
+    rc = grow((void **)&g->notified, &g->notified_cap, g->notified_count + 1, sizeof *g->notified);
+    if (rc) return rc;
+    uint32_t ord;
+    const cps_chain_action_trace *cur = &ctx->trx->trace->actions[ctx->action_ordinal - 1];
+    rc = cps_chain__schedule_action(ctx->trx, ctx->act, account, ctx->context_free,
+                                    ctx->action_ordinal,
+                                    cur->closest_unnotified_ancestor_action_ordinal, &ord);
+    if (rc) return rc;
+    g->notified[g->notified_count].receiver = account;
+    g->notified[g->notified_count].ordinal = ord;
+    g->notified_count++;
+    return 0;
+}
+
+int cps_chain__send_inline(cps_chain_apply_context *ctx, const uint8_t *packed, size_t n,
+                           bool context_free)
+{
+    cps_chain_trx_context *tc = ctx->trx;
+    cps_chain_controller *c = tc->chain;
+    action_group *g = ctx->internal;
+    if (n > tc->config->max_inline_action_size)
+        return cps_fail(CPS_ERR_LIMIT, "inline action too big (%zu > %u bytes)", n,
+                        tc->config->max_inline_action_size);
+    cps_arena a = {0};
+    cps_action act;
+    cps_reader r = cps_reader_make(packed, n);
+    int rc = cps_abi_action_unpack(&r, &a, &act);
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) {
+        cps_abi_arena_free(&a);
+        return cps_fail_prefix(CPS_ERR_FORMAT, "inline action");
+    }
+    char n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
+    bool exists;
+    rc = cps_chain__account_exists(c, act.account, &exists);
+    if (!rc && !exists)
+        rc = cps_fail(CPS_ERR_ACCOUNT, "inline action's code account %s does not exist",
+                      name_str(act.account, n1));
+    if (!rc && context_free && act.authorization_count)
+        rc = cps_fail(CPS_ERR_AUTH, "context-free actions cannot have authorizations");
+    for (uint32_t i = 0; !rc && i < act.authorization_count; i++) {
+        const cps_permission_level *l = &act.authorization[i];
+        rc = cps_chain__account_exists(c, l->actor, &exists);
+        if (!rc && !exists)
+            rc = cps_fail(CPS_ERR_ACCOUNT, "inline action's authorizing actor %s does not exist",
+                          name_str(l->actor, n1));
+        if (!rc && !perm_exists(c, l))
+            rc = cps_fail(CPS_ERR_AUTH, "inline action's authorizations include a non-existent "
+                                        "permission: %s@%s",
+                          name_str(l->actor, n1), name_str(l->permission, n2));
+    }
+    if (!rc && !context_free && !ctx->privileged && act.authorization_count) {
+        /* Satisfied by the sending action's own declared authorizations, or by
+         * receiver@eosio.code (apply_context::execute_inline). */
+        rc = check_action_permissions(c, &act);
+        cps_permission_level *given = calloc(ctx->act->authorization_count + 1, sizeof *given);
+        if (!rc && !given) rc = cps_fail(CPS_ERR_NOMEM, "inline action");
+        if (!rc) {
+            given[0].actor = ctx->receiver;
+            given[0].permission = cps_abi_name("eosio.code");
+            memcpy(given + 1, ctx->act->authorization,
+                   ctx->act->authorization_count * sizeof *given);
+            cps_chain_lookup_ctx l = {c, {0}};
+            cps_chain_auth_params p = {0};
+            p.lookup = cps_chain__permission_lookup;
+            p.lookup_ctx = &l;
+            p.max_depth = tc->config->max_authority_depth;
+            p.permissions = given;
+            p.permission_count = ctx->act->authorization_count + 1;
+            p.delay_us = 0;
+            cps_chain_auth_checker *chk = NULL;
+            rc = cps_chain_auth_checker_create(&p, &chk);
+            for (uint32_t i = 0; !rc && i < act.authorization_count; i++) {
+                bool ok;
+                rc = cps_chain_auth_satisfied(chk, &act.authorization[i], &ok);
+                if (!rc && !ok)
+                    rc = cps_fail(CPS_ERR_AUTH,
+                                  "inline action declares authority %s@%s which is not satisfied "
+                                  "by the sender's authorizations or %s@eosio.code",
+                                  name_str(act.authorization[i].actor, n1),
+                                  name_str(act.authorization[i].permission, n2),
+                                  name_str(ctx->receiver, n1));
+            }
+            cps_chain_auth_checker_destroy(chk);
+            cps_abi_arena_free(&l.arena);
+        }
+        free(given);
+    }
+    uint32_t ord = 0;
+    if (!rc) rc = grow((void **)&g->inlines, &g->inline_cap, g->inline_count + 1, sizeof *g->inlines);
+    if (!rc)
+        rc = cps_chain__schedule_action(tc, &act, act.account, context_free, ctx->action_ordinal,
+                                        ctx->action_ordinal, &ord);
+    if (!rc) {
+        g->inlines[g->inline_count++] = ord;
+    }
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+int cps_chain__send_deferred(cps_chain_apply_context *ctx, cps_uint128 sender_id, cps_name payer,
+                             const uint8_t *packed_trx, size_t n, bool replace_existing)
+{
+    (void)ctx, (void)sender_id, (void)payer, (void)packed_trx, (void)n, (void)replace_existing;
+    return cps_fail(CPS_ERR_UNSUPPORTED, "deferred transactions are not implemented yet");
+}
+
+int cps_chain__cancel_deferred(cps_chain_apply_context *ctx, cps_uint128 sender_id, bool *cancelled)
+{
+    (void)ctx, (void)sender_id;
+    *cancelled = false;
+    return cps_fail(CPS_ERR_UNSUPPORTED, "deferred transactions are not implemented yet");
+}
+
+/* ------------------------------------------------------------------------------------------
+ * RAM bookkeeping during a transaction.
+ * ------------------------------------------------------------------------------------------ */
+int cps_chain__ram_hook(void *user, uint64_t payer, int64_t delta)
+{
+    cps_chain_trx_context *tc = user;
+    trx_internal *ti = tc->internal;
+    int rc = cps_chain__resource_add_ram(tc->chain, payer, delta);
+    if (rc || delta <= 0) return rc;
+    for (size_t i = 0; i < ti->ram_count; i++)
+        if (ti->ram_accounts[i] == payer) return 0;
+    rc = grow((void **)&ti->ram_accounts, &ti->ram_cap, ti->ram_count + 1, sizeof *ti->ram_accounts);
+    if (!rc) ti->ram_accounts[ti->ram_count++] = payer;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The transaction.
+ * ------------------------------------------------------------------------------------------ */
+static cps_chain_transaction_trace *trace_new(cps_chain_controller *c, const cps_checksum256 *id)
+{
+    cps_chain_transaction_trace *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->id = *id;
+    t->block_num = c->pending.block_num;
+    t->block_time = c->pending.timestamp;
+    return t;
+}
+
+static void trace_fail(cps_chain_transaction_trace *t, int rc)
+{
+    if (!t) return;
+    t->error = rc;
+    t->status = CPS_TRX_HARD_FAIL;
+    free(t->error_message);
+    const char *m = cps_last_error();
+    t->error_message = strdup(m && *m ? m : cps_strerror(rc));
+}
+
+/* Runs the actions of a validated transaction in the current session. */
+static int run_actions(cps_chain_trx_context *tc)
+{
+    const cps_transaction *t = tc->trx;
+    uint32_t ord;
+    int rc = 0;
+    /* Traces of the transaction's own actions come first, in order (as EOSIO). */
+    uint32_t first_cf = 0, first = 0;
+    for (uint32_t i = 0; i < t->context_free_action_count && !rc; i++) {
+        rc = cps_chain__schedule_action(tc, &t->context_free_actions[i],
+                                        t->context_free_actions[i].account, true, 0, 0, &ord);
+        if (i == 0) first_cf = ord;
+    }
+    for (uint32_t i = 0; i < t->action_count && !rc; i++) {
+        rc = cps_chain__schedule_action(tc, &t->actions[i], t->actions[i].account, false, 0, 0, &ord);
+        if (i == 0) first = ord;
+    }
+    for (uint32_t i = 0; i < t->context_free_action_count && !rc; i++)
+        rc = cps_chain__execute_action(tc, first_cf + i, 0);
+    for (uint32_t i = 0; i < t->action_count && !rc; i++)
+        rc = cps_chain__execute_action(tc, first + i, 0);
+    return rc;
+}
+
+static int record_usage(cps_chain_trx_context *tc)
+{
+    /* last_used of each declared permission and last authorization time of each actor: the
+     * recovery rules ask when an account last authorized anything */
+    cps_chain_controller *c = tc->chain;
+    const cps_transaction *t = tc->trx;
+    for (uint32_t i = 0; i < t->action_count; i++) {
+        for (uint32_t k = 0; k < t->actions[i].authorization_count; k++) {
+            const cps_permission_level *l = &t->actions[i].authorization[k];
+            cps_arena a = {0};
+            cps_name parent;
+            cps_authority auth;
+            int64_t upd, used;
+            int rc = cps_chain__perm_get(c, NULL, l->actor, l->permission, &a, &parent, &auth, &upd,
+                                         &used);
+            if (!rc && used != tc->block_time_us)
+                rc = cps_chain__perm_put(c, l->actor, l->permission, parent, &auth, upd,
+                                         tc->block_time_us);
+            cps_abi_arena_free(&a);
+            if (rc) return rc;
+            cps_chain_account acct;
+            rc = cps_chain__account_get(c, NULL, l->actor, &acct);
+            if (!rc && acct.last_auth_us != tc->block_time_us) {
+                acct.last_auth_us = tc->block_time_us;
+                rc = cps_chain__account_put(c, &acct);
+            }
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+static int validate_header(cps_chain_controller *c, const cps_transaction *t, int64_t now_us)
+{
+    const cps_chain_config *cfg = &c->config;
+    int64_t exp_us = (int64_t)t->header.expiration * 1000000;
+    char e[CPS_TIME_STR_MAX], n[CPS_TIME_STR_MAX];
+    cps_abi_time_point_sec_to_string(t->header.expiration, e);
+    cps_abi_time_point_to_string(now_us, n);
+    if (exp_us < now_us)
+        return cps_fail(CPS_ERR_TX_EXPIRED, "transaction has expired: expiration is %s and pending "
+                                            "block time is %s", e, n);
+    if (exp_us > now_us + (int64_t)cfg->max_transaction_lifetime * 1000000)
+        return cps_fail(CPS_ERR_TX_EXPIRED,
+                        "transaction expiration %s is too far in the future relative to the "
+                        "reference time of %s (max lifetime %u s)", e, n,
+                        cfg->max_transaction_lifetime);
+    /* TaPoS: the block summary of ref_block_num must carry ref_block_prefix */
+    uint8_t key[2] = {(uint8_t)(t->header.ref_block_num >> 8), (uint8_t)t->header.ref_block_num};
+    cps_bytes v;
+    int rc = cps_state_get(cps_chain__view(c), c->t_bsum, key, 2, &v);
+    if (rc == CPS_ERR_NOT_FOUND || (rc == 0 && (v.size != 32 ||
+                                                cps_load_u32(v.data + 8) != t->header.ref_block_prefix)))
+        return cps_fail(CPS_ERR_TX_TAPOS,
+                        "transaction's reference block did not match (ref_block_num %u, "
+                        "ref_block_prefix %u); is this transaction from a different fork?",
+                        t->header.ref_block_num, t->header.ref_block_prefix);
+    if (rc) return rc;
+    if (t->action_count == 0)
+        return cps_fail(CPS_ERR_TX, "transaction must have at least one action");
+    if ((uint64_t)t->action_count + t->context_free_action_count > CPS_CHAIN_MAX_TRX_ACTIONS)
+        return cps_fail(CPS_ERR_TX, "transaction has %u actions (at most %u)",
+                        t->action_count + t->context_free_action_count, CPS_CHAIN_MAX_TRX_ACTIONS);
+    if (t->header.delay_sec > cfg->max_transaction_delay)
+        return cps_fail(CPS_ERR_TX, "delay_sec %u exceeds the maximum of %u", t->header.delay_sec,
+                        cfg->max_transaction_delay);
+    if (t->header.delay_sec)
+        return cps_fail(CPS_ERR_UNSUPPORTED, "delayed transactions are not implemented yet");
+    if (t->extension_count)
+        return cps_fail(CPS_ERR_TX, "transaction extensions are not supported");
+    for (uint32_t i = 0; i < t->context_free_action_count; i++)
+        if (t->context_free_actions[i].authorization_count)
+            return cps_fail(CPS_ERR_TX, "context-free actions cannot have authorizations");
+    return 0;
+}
+
+static int dedup_check(cps_chain_controller *c, const cps_checksum256 *id)
+{
+    cps_bytes v;
+    int rc = cps_state_get(cps_chain__view(c), c->t_dedup, id->b, 32, &v);
+    if (rc == 0) {
+        char hex[65];
+        cps_hex_encode(hex, id->b, 32);
+        return cps_fail(CPS_ERR_TX_DUPLICATE, "duplicate transaction %s", hex);
+    }
+    return rc == CPS_ERR_NOT_FOUND ? 0 : rc;
+}
+
+static int dedup_record(cps_chain_controller *c, const cps_checksum256 *id, uint32_t expiration)
+{
+    uint8_t e[4] = {(uint8_t)(expiration >> 24), (uint8_t)(expiration >> 16),
+                    (uint8_t)(expiration >> 8), (uint8_t)expiration};
+    uint8_t key[36];
+    memcpy(key, e, 4);
+    memcpy(key + 4, id->b, 32);
+    uint8_t le[4];
+    cps_store_u32(le, expiration);
+    int rc = cps_state_insert(c->st, c->t_dedup, id->b, 32, le, 4);
+    if (!rc) rc = cps_state_insert(c->st, c->t_expiry, key, 36, NULL, 0);
+    return rc;
+}
+
+static int pending_add_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                           const cps_chain_transaction_trace *t)
+{
+    cps_chain_pending *p = &c->pending;
+    int rc = grow((void **)&p->trxs, &p->trx_cap, p->trx_count + 1, sizeof *p->trxs);
+    if (rc) return rc;
+    cps_chain_pending_trx *pt = &p->trxs[p->trx_count];
+    memset(pt, 0, sizeof *pt);
+    if (cps_write_bytes(&pt->packed, packed, n)) return pt->packed.failed;
+    pt->status = t->status;
+    pt->cpu_usage_us = t->cpu_usage_us;
+    pt->net_usage_words = t->net_usage_words;
+    p->trx_count++;
+    return 0;
+}
+
+static int pending_add_digests(cps_chain_controller *c, const trx_internal *ti)
+{
+    cps_chain_pending *p = &c->pending;
+    int rc = grow((void **)&p->action_digests, &p->action_cap, p->action_count + ti->digest_count,
+                  sizeof *p->action_digests);
+    if (rc) return rc;
+    memcpy(p->action_digests + p->action_count, ti->digests, ti->digest_count * sizeof *ti->digests);
+    p->action_count += ti->digest_count;
+    return 0;
+}
+
+int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                                const cps_transaction_receipt *receipt,
+                                cps_chain_transaction_trace **trace_out)
+{
+    uint64_t t0 = cps_time_mono_ns();
+    cps_arena a = {0};
+    a.limit = 64u << 20;
+    cps_packed_transaction p;
+    cps_transaction trx;
+    cps_bytes raw, *cfd = NULL;
+    uint32_t cfd_count = 0;
+    cps_public_key *keys = NULL;
+    cps_chain_transaction_trace *trace = NULL;
+    trx_internal ti = {0};
+    ti.c = c;
+    bool session = false;
+    uint32_t level = 0;
+    int rc;
+
+    cps_reader r = cps_reader_make(packed, n);
+    rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
+    if (!rc) rc = cps_read_end(&r);
+    if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
+    if (!rc) rc = cps_abi_packed_transaction_cfd(&p, &a, &cfd, &cfd_count);
+    if (rc) {
+        rc = cps_fail_prefix(CPS_ERR_TX, "packed transaction");
+        goto done;
+    }
+    cps_checksum256 id;
+    cps_abi_transaction_id_raw(raw.data, raw.size, &id);
+    const int64_t now_us = cps_block_timestamp_to_us(c->pending.timestamp);
+    if ((rc = validate_header(c, &trx, now_us))) goto done;
+    if ((rc = dedup_check(c, &id))) goto done;
+
+    /* NET: EOSIO's formula, checked against the transaction's and the block's limits. */
+    size_t prunable = cps_varuint32_size(p.signature_count) + 66u * p.signature_count +
+                      cps_varuint32_size((uint32_t)p.packed_context_free_data.size) +
+                      p.packed_context_free_data.size;
+    (void)prunable;
+    uint32_t net_words = cps_chain__net_usage_words(&c->config, p.packed_trx.size,
+                                                    p.packed_context_free_data.size,
+                                                    p.signature_count);
+    uint64_t net_bytes = (uint64_t)net_words * 8;
+    if (net_bytes > c->config.max_transaction_net_usage ||
+        (trx.header.max_net_usage_words && net_words > trx.header.max_net_usage_words))
+        rc = cps_fail(CPS_ERR_RESOURCE, "transaction net usage is too high: %llu bytes",
+                      (unsigned long long)net_bytes);
+    else if (c->pending.net_used_bytes + net_bytes > c->config.max_block_net_usage)
+        rc = cps_fail(CPS_ERR_RESOURCE, "block net usage would exceed its limit");
+    if (rc) goto done;
+
+    /* Signatures: recovered keys must be distinct (tx_duplicate_sig). */
+    cps_checksum256 digest;
+    cps_abi_signing_digest_raw(&c->chain_id, raw.data, raw.size,
+                               p.packed_context_free_data.data, p.packed_context_free_data.size,
+                               &digest);
+    if (p.signature_count) {
+        keys = calloc(p.signature_count, sizeof *keys);
+        if (!keys) {
+            rc = cps_fail(CPS_ERR_NOMEM, "keys");
+            goto done;
+        }
+        if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
+        for (uint32_t i = 0; i < p.signature_count; i++)
+            for (uint32_t k = 0; k < i; k++)
+                if (cps_public_key_compare(&keys[i], &keys[k]) == 0) {
+                    rc = cps_fail(CPS_ERR_AUTH, "transaction includes more than one signature "
+                                                "signed using the same key");
+                    goto done;
+                }
+    }
+
+    /* Authorization. */
+    cps_chain_declared_auth *decl = NULL;
+    size_t ndecl = 0;
+    for (uint32_t i = 0; i < trx.action_count; i++) ndecl += trx.actions[i].authorization_count;
+    if (ndecl) {
+        decl = cps_abi_arena_alloc(&a, ndecl * sizeof *decl);
+        if (!decl) {
+            rc = CPS_ERR_NOMEM;
+            goto done;
+        }
+    }
+    ndecl = 0;
+    for (uint32_t i = 0; i < trx.action_count && !rc; i++) {
+        const cps_action *act = &trx.actions[i];
+        if (act->authorization_count == 0) {
+            rc = cps_fail(CPS_ERR_TX, "action %u declares no authorization", i);
+            break;
+        }
+        rc = check_action_permissions(c, act);
+        for (uint32_t k = 0; k < act->authorization_count; k++) {
+            decl[ndecl].level = act->authorization[k];
+            decl[ndecl].delay_us = 0;
+            ndecl++;
+        }
+    }
+    if (rc) goto done;
+    {
+        cps_chain_lookup_ctx l = {c, {0}};
+        cps_chain_auth_params ap = {0};
+        ap.lookup = cps_chain__permission_lookup;
+        ap.lookup_ctx = &l;
+        ap.max_depth = c->config.max_authority_depth;
+        ap.keys = keys;
+        ap.key_count = p.signature_count;
+        ap.delay_us = 0;
+        cps_chain_auth_checker *chk = NULL;
+        rc = cps_chain_auth_checker_create(&ap, &chk);
+        if (!rc) rc = cps_chain_auth_check_declared(chk, decl, ndecl, false);
+        cps_chain_auth_checker_destroy(chk);
+        cps_abi_arena_free(&l.arena);
+        if (rc) goto done;
+    }
+
+    /* Execution, in a session undone on any failure. */
+    trace = trace_new(c, &id);
+    if (!trace) {
+        rc = cps_fail(CPS_ERR_NOMEM, "trace");
+        goto done;
+    }
+    cps_chain_trx_context tc;
+    memset(&tc, 0, sizeof tc);
+    tc.chain = c;
+    tc.state = c->st;
+    tc.config = &c->config;
+    tc.id = id;
+    tc.trx = &trx;
+    tc.raw_trx = raw;
+    tc.cfd = cfd;
+    tc.cfd_count = cfd_count;
+    tc.block_time_us = now_us;
+    tc.block_num = c->pending.block_num;
+    tc.published_us = now_us;
+    tc.keys = keys;
+    tc.key_count = p.signature_count;
+    tc.trace = trace;
+    tc.internal = &ti;
+    uint64_t max_us = c->config.max_transaction_cpu_usage;
+    if (trx.header.max_cpu_usage_ms && (uint64_t)trx.header.max_cpu_usage_ms * 1000 < max_us)
+        max_us = (uint64_t)trx.header.max_cpu_usage_ms * 1000;
+    uint64_t block_left = c->config.max_block_cpu_usage > c->pending.cpu_used_us
+                              ? c->config.max_block_cpu_usage - c->pending.cpu_used_us : 0;
+    if (block_left < max_us) max_us = block_left;
+    tc.cpu_budget_units = max_us * CPS_CHAIN_UNITS_PER_US;
+
+    if ((rc = cps_state_session_push(c->st, &level))) goto done;
+    session = true;
+    rc = run_actions(&tc);
+    if (!rc) rc = record_usage(&tc);
+    for (size_t i = 0; !rc && i < ti.ram_count; i++)
+        rc = cps_chain__resource_verify_ram(c, ti.ram_accounts[i]);
+    uint32_t cpu_us = cps_chain__cpu_usage_us(&c->config, tc.cpu_used_units);
+    trace->cpu_units = tc.cpu_used_units;
+    trace->cpu_usage_us = cpu_us;
+    trace->net_usage_words = net_words;
+    if (!rc && cpu_us > max_us)
+        rc = cps_fail(CPS_ERR_RESOURCE, "transaction CPU usage %u us exceeds the limit of %llu us",
+                      cpu_us, (unsigned long long)max_us);
+    if (!rc && receipt &&
+        (receipt->cpu_usage_us != cpu_us || receipt->net_usage_words != net_words))
+        rc = cps_fail(CPS_ERR_BLOCK, "receipt bills cpu %u us / net %u words, execution bills "
+                                     "%u us / %u words",
+                      receipt->cpu_usage_us, receipt->net_usage_words, cpu_us, net_words);
+    if (!rc) rc = dedup_record(c, &id, trx.header.expiration);
+    if (!rc) rc = cps_chain__resource_bill(c, &trx, cpu_us, net_words);
+    if (!rc) rc = cps_state_session_squash(c->st, level);
+    if (rc) goto done;
+    session = false;
+    trace->status = CPS_TRX_EXECUTED;
+    if ((rc = pending_add_trx(c, packed, n, trace)) || (rc = pending_add_digests(c, &ti))) {
+        /* Out of memory after the squash: the block can no longer be built consistently. */
+        cps_log_error(MOD, "pending block lost a transaction: %s", cps_last_error());
+        goto done;
+    }
+    c->pending.cpu_used_us += cpu_us;
+    c->pending.net_used_bytes += net_bytes;
+
+done:
+    if (session) {
+        int ur = cps_state_session_undo(c->st, level);
+        if (ur) cps_log_error(MOD, "undo failed: %s", cps_last_error());
+    }
+    if (trace) trace->elapsed_us = (int64_t)((cps_time_mono_ns() - t0) / 1000);
+    if (rc) trace_fail(trace, rc);
+    if (trace_out) *trace_out = trace;
+    else cps_chain_transaction_trace_free(trace);
+    free(keys);
+    free(ti.digests);
+    free(ti.ram_accounts);
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+/* onblock: an implicit transaction (no signature, no receipt in the block) whose action runs
+ * eosio's contract with the previous block's header; its action receipts count in the
+ * action_mroot. A failure is dropped, as nodeos does. */
+void cps_chain__apply_onblock(cps_chain_controller *c)
+{
+    cps_chain_account eosio;
+    if (cps_chain__account_get(c, NULL, cps_abi_name("eosio"), &eosio)) return;
+    bool has_code = false;
+    for (int i = 0; i < 32; i++) has_code |= eosio.code_hash.b[i] != 0;
+    if (!has_code) return;
+
+    cps_arena a = {0};
+    cps_signed_block head;
+    cps_buf hdr = {0};
+    int rc = cps_chain_block_log_read_block(c->log, c->head.block_num, &a, &head);
+    if (!rc) rc = cps_abi_block_header_pack(&hdr, &head.signed_header.header);
+    if (rc) {
+        cps_log_error(MOD, "onblock: cannot read head block: %s", cps_last_error());
+        cps_abi_arena_free(&a);
+        cps_buf_free(&hdr);
+        return;
+    }
+    cps_permission_level auth = {cps_abi_name("eosio"), cps_abi_name("active")};
+    cps_action act = {cps_abi_name("eosio"), cps_abi_name("onblock"), &auth, 1,
+                      {hdr.data, hdr.size}};
+    cps_transaction trx;
+    memset(&trx, 0, sizeof trx);
+    int64_t now_us = cps_block_timestamp_to_us(c->pending.timestamp);
+    trx.header.expiration = (uint32_t)(now_us / 1000000) + 1;
+    trx.actions = &act;
+    trx.action_count = 1;
+    cps_buf raw = {0};
+    cps_checksum256 id;
+    cps_abi_transaction_pack(&raw, &trx);
+    cps_abi_transaction_id_raw(raw.data, raw.size, &id);
+
+    trx_internal ti = {0};
+    ti.c = c;
+    cps_chain_transaction_trace *trace = trace_new(c, &id);
+    cps_chain_trx_context tc;
+    memset(&tc, 0, sizeof tc);
+    tc.chain = c;
+    tc.state = c->st;
+    tc.config = &c->config;
+    tc.id = id;
+    tc.trx = &trx;
+    tc.raw_trx = (cps_bytes){raw.data, raw.size};
+    tc.block_time_us = now_us;
+    tc.block_num = c->pending.block_num;
+    tc.published_us = now_us;
+    tc.is_implicit = true;
+    tc.trace = trace;
+    tc.internal = &ti;
+    tc.cpu_budget_units = (uint64_t)c->config.max_transaction_cpu_usage * CPS_CHAIN_UNITS_PER_US;
+    uint32_t level;
+    rc = trace ? raw.failed : CPS_ERR_NOMEM;
+    if (!rc) rc = cps_state_session_push(c->st, &level);
+    if (!rc) {
+        rc = run_actions(&tc);
+        if (!rc) rc = cps_state_session_squash(c->st, level);
+        else if (cps_state_session_undo(c->st, level))
+            cps_log_error(MOD, "onblock undo failed: %s", cps_last_error());
+        if (!rc) rc = pending_add_digests(c, &ti);
+    }
+    if (rc) cps_log_warn(MOD, "onblock failed: %s", cps_last_error());
+    cps_chain_transaction_trace_free(trace);
+    free(ti.digests);
+    free(ti.ram_accounts);
+    cps_buf_free(&raw);
+    cps_buf_free(&hdr);
+    cps_abi_arena_free(&a);
+}

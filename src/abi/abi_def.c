@@ -799,6 +799,15 @@ static int abi_def_unpack(cps_reader *r, cps_arena *a, cps_abi_def *d)
             return cps_fail_prefix(rc, "%s", ctx);
         if ((rc = read_string(r, a, &d->action_results[i].result_type, ctx))) return rc;
     }
+    if (cps_reader_left(r) == 0) return 0;
+    /* EOSIO 2.1's kv_tables (a map): eosjs 22 always appends it, empty. CPS has no KV tables, so
+     * an empty map is accepted and dropped; a non-empty one is refused. */
+    uint32_t kv_tables;
+    if ((rc = cps_read_varuint32(r, &kv_tables))) return cps_fail_prefix(rc, "kv_tables");
+    if (kv_tables != 0)
+        return cps_fail(CPS_ERR_UNSUPPORTED, "kv_tables: EOSIO 2.1 key-value tables are not "
+                                             "supported (%u declared)",
+                        kv_tables);
     return 0;
 }
 

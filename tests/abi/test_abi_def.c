@@ -365,11 +365,29 @@ TEST(every_truncation_of_a_binary_abi_fails_cleanly)
     /* Without action_results, and without variants too: but variants are referenced by nothing
      * here, so both shorter forms are valid ABIs. */
     ASSERT_EQ(accepted, 2);
-    /* Trailing bytes. */
+    /* Trailing bytes (after the empty kv_tables map eosjs appends, which is accepted). */
+    ASSERT_OK(cps_write_u8(&b, 0));
     ASSERT_OK(cps_write_u8(&b, 0));
     cps_abi *p = NULL;
     ASSERT_EQ(cps_abi_from_bin(b.data, b.size, &p), CPS_ERR_TRAILING);
     cps_buf_free(&b);
+}
+
+TEST(eosjs_empty_kv_tables_trailer_is_accepted_and_a_full_one_refused)
+{
+    /* eosjs 22 serializes abi_def with EOSIO 2.1's kv_tables map after action_results: an empty
+     * map is one 0 byte. setabi from eosjs must work, so it is accepted; real KV tables are not. */
+    uint8_t abi_bytes[] = {14,  'e', 'o', 's', 'i', 'o', ':', ':', 'a', 'b', 'i', '/', '1',
+                           '.', '2', 0,   0,   0,   0,   0,   0,   0,   0,   0,   0};
+    cps_abi *abi = NULL;
+    ASSERT_OK(cps_abi_from_bin(abi_bytes, sizeof abi_bytes, &abi));
+    ASSERT_EQ(cps_abi_definition(abi)->binary_extension_count, 2);
+    cps_abi_free(abi);
+    abi = NULL;
+    abi_bytes[sizeof abi_bytes - 1] = 1; /* one kv table declared */
+    ASSERT_EQ(cps_abi_from_bin(abi_bytes, sizeof abi_bytes, &abi), CPS_ERR_UNSUPPORTED);
+    ASSERT_CONTAINS(cps_last_error(), "kv_tables");
+    ASSERT(abi == NULL);
 }
 
 TEST(binary_abi_errors_are_specific)

@@ -56,6 +56,7 @@
     X(-25, CPS_ERR_EXHAUSTION, "call stack exhausted")                                             \
     X(-26, CPS_ERR_DEADLINE, "deadline exceeded")                                                  \
     X(-27, CPS_ERR_HOST, "host function failed")                                                   \
+    X(-28, CPS_ERR_WASM_EXIT, "contract called eosio_exit")                                        \
     X(-40, CPS_ERR_ABI, "ABI error")                                                               \
     X(-41, CPS_ERR_ABI_TYPE, "unknown ABI type")                                                   \
     X(-42, CPS_ERR_JSON, "malformed JSON")                                                         \

@@ -178,6 +178,7 @@ int cps_chain__run_wasm(cps_chain_apply_context *ctx, const cps_chain_account *r
     ex.user = ctx;
     rc = cps_vm_call(inst, "apply", args, 3, NULL, 0, &ex);
     tc->cpu_used_units += ex.used;
+    if (rc == CPS_ERR_WASM_EXIT) return 0; /* eosio_exit ends the action successfully */
     if (rc == CPS_ERR_DEADLINE)
         return cps_fail(CPS_ERR_RESOURCE, "transaction exceeded its CPU budget of %llu us",
                         (unsigned long long)(tc->cpu_budget_units / CPS_CHAIN_UNITS_PER_US));

@@ -102,8 +102,18 @@ CPS_MUST_USE int cps_chain__is_account(cps_chain_apply_context *ctx, cps_name ac
  * CPS_ERR_ACCOUNT, CPS_ERR_AUTH. */
 CPS_MUST_USE int cps_chain__send_inline(cps_chain_apply_context *ctx, const uint8_t *packed_action,
                                         size_t n, bool context_free);
-/* Deferred transactions (send_deferred / cancel_deferred). Not implemented yet: both fail with
- * CPS_ERR_UNSUPPORTED and a detail saying so, which aborts the transaction. */
+/* Deferred transactions (apply_context::schedule_deferred_transaction /
+ * cancel_deferred_transaction). send_deferred stores the packed transaction (canonical bytes of
+ * a `transaction`, borrowed for the call) under (receiver, sender_id), due at block time +
+ * delay_sec and expiring deferred_trx_expiration_window later, billing its RAM to `payer`. Unless
+ * the receiver is privileged, a payer other than the receiver must have authorized the action and
+ * every authorization the transaction declares must be satisfied by receiver@eosio.code under its
+ * delay. An existing record of the same sender_id is replaced when replace_existing (its RAM
+ * refunded; the new one gets its own id), else CPS_ERR_TX_DUPLICATE. Context-free actions and
+ * transaction extensions are refused (CPS_ERR_TX). Other errors: CPS_ERR_FORMAT, CPS_ERR_ACCOUNT
+ * (an account the transaction names does not exist), CPS_ERR_AUTH.
+ * cancel_deferred removes the receiver's record of sender_id (refunding its RAM) and tells
+ * whether there was one. */
 CPS_MUST_USE int cps_chain__send_deferred(cps_chain_apply_context *ctx, cps_uint128 sender_id,
                                           cps_name payer, const uint8_t *packed_trx, size_t n,
                                           bool replace_existing);

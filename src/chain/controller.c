@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MOD "chain"
 
@@ -169,7 +170,7 @@ static int account_unpack(cps_name n, cps_bytes v, cps_chain_account *a)
 {
     cps_reader r = cps_reader_make(v.data, v.size);
     uint64_t u;
-    uint8_t priv;
+    uint8_t priv = 0;
     memset(a, 0, sizeof *a);
     a->name = n;
     int rc = cps_read_u64(&r, &u);
@@ -313,11 +314,16 @@ int cps_chain__next_global_sequence(cps_chain_controller *c, uint64_t *seq)
     return rc;
 }
 
-static int put_head(cps_chain_controller *c, const cps_chain_head *h)
+/* The head's state and its header: onblock hands the header to eosio's contract, and a chain
+ * opened from a snapshot has no block log to read it from. */
+static int put_head(cps_chain_controller *c, const cps_chain_head *h, const cps_block_header *hdr)
 {
     cps_buf b = {0};
     int rc = head_pack(&b, h);
     if (!rc) rc = cps_state_put(c->st, c->t_global, "head", 4, b.data, b.size);
+    cps_buf_reset(&b);
+    if (!rc) rc = cps_abi_block_header_pack(&b, hdr);
+    if (!rc) rc = cps_state_put(c->st, c->t_global, "hhdr", 4, b.data, b.size);
     cps_buf_free(&b);
     if (rc) return rc;
     /* TaPoS: block_summary[num & 0xffff] = id */
@@ -406,7 +412,7 @@ static int genesis_database(cps_chain_controller *c, const cps_block_header *h1,
     h->schedule_producer = eosio;
     h->schedule_key = c->genesis.initial_key;
     rc = schedule_hash(eosio, &c->genesis.initial_key, 0, &h->schedule_hash);
-    if (!rc) rc = put_head(c, h);
+    if (!rc) rc = put_head(c, h, h1);
     return rc;
 }
 
@@ -462,6 +468,8 @@ static int open_tables(cps_chain_controller *c)
         {"chain.global", &c->t_global},   {"chain.bsum", &c->t_bsum},
         {"chain.dedup", &c->t_dedup},     {"chain.expiry", &c->t_expiry},
         {"chain.rlimit", &c->t_rlimit},   {"chain.rusage", &c->t_rusage},
+        {"chain.gentrx", &c->t_gentrx},   {"chain.genid", &c->t_genid},
+        {"chain.gendue", &c->t_gendue},
     };
     for (size_t i = 0; i < CPS_ARRAY_LEN(tabs); i++) {
         int rc = cps_state_table_open(c->st, tabs[i].name, tabs[i].t);
@@ -486,9 +494,19 @@ static int load_head(cps_chain_controller *c, cps_state_view *v, void *arg)
     return rc ? cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain config record") : 0;
 }
 
+/* The last block the log accounts for: a log started after a snapshot and still empty stands
+ * for the blocks before its first. */
+static uint32_t log_head_num(cps_chain_controller *c)
+{
+    uint32_t n = cps_chain_block_log_head_num(c->log);
+    if (n == 0 && cps_chain_block_log_has_header(c->log))
+        n = cps_chain_block_log_first_block_num(c->log) - 1;
+    return n;
+}
+
 static int replay_log(cps_chain_controller *c)
 {
-    uint32_t log_head = cps_chain_block_log_head_num(c->log);
+    uint32_t log_head = log_head_num(c);
     if (log_head <= c->head.block_num) return 0;
     cps_log_info(MOD, "replaying blocks %u..%u from the block log", c->head.block_num + 1, log_head);
     cps_chain_block_log_iter it;
@@ -507,6 +525,90 @@ static int replay_log(cps_chain_controller *c)
     c->replaying = false;
     cps_buf_free(&raw);
     return rc == CPS_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Snapshots.
+ * ------------------------------------------------------------------------------------------ */
+#define SNAPSHOT_MAGIC "CPSCHSN1"
+
+typedef struct snap_file {
+    FILE *f;
+    const char *path;
+} snap_file;
+
+static int snap_write(void *user, const void *data, size_t n)
+{
+    snap_file *s = user;
+    if (n && fwrite(data, 1, n, s->f) != n)
+        return cps_fail(CPS_ERR_IO, "cannot write %s: %s", s->path, strerror(errno));
+    return 0;
+}
+
+static int snap_read(void *user, void *data, size_t n)
+{
+    snap_file *s = user;
+    if (n && fread(data, 1, n, s->f) != n)
+        return cps_fail(ferror(s->f) ? CPS_ERR_IO : CPS_ERR_FORMAT, "%s: %s", s->path,
+                        ferror(s->f) ? strerror(errno) : "snapshot truncated");
+    return 0;
+}
+
+int cps_chain_controller_write_snapshot(cps_chain_controller *c, const char *path)
+{
+    if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is pending");
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    if (!tmp) return cps_fail(CPS_ERR_NOMEM, "snapshot path");
+    snprintf(tmp, pl + 5, "%s.tmp", path);
+    snap_file sf = {fopen(tmp, "wb"), tmp};
+    if (!sf.f) {
+        int rc = cps_fail(CPS_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    cps_state_view *v = NULL;
+    int rc = snap_write(&sf, SNAPSHOT_MAGIC, 8);
+    if (!rc) rc = snap_write(&sf, c->chain_id.b, 32);
+    if (!rc) rc = cps_state_view_open(c->st, &v);
+    if (!rc) rc = cps_state_snapshot_write(v, snap_write, &sf, NULL);
+    if (v) cps_state_view_close(v);
+    if (!rc && (fflush(sf.f) || fsync(fileno(sf.f))))
+        rc = cps_fail(CPS_ERR_IO, "cannot sync %s: %s", tmp, strerror(errno));
+    if (fclose(sf.f) && !rc) rc = cps_fail(CPS_ERR_IO, "cannot close %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path))
+        rc = cps_fail(CPS_ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc) unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int load_head(cps_chain_controller *c, cps_state_view *v, void *arg);
+
+/* Loads a snapshot into the empty state, then starts the block log after its head. */
+static int open_snapshot(cps_chain_controller *c, const char *path)
+{
+    if (cps_state_head(c->st) != 0 || cps_chain_block_log_head_num(c->log) != 0)
+        return cps_fail(CPS_ERR_INVALID_ARG, "a snapshot can only start an empty data directory "
+                                             "(%s has a state or blocks)", c->dir);
+    snap_file sf = {fopen(path, "rb"), path};
+    if (!sf.f) return cps_fail(CPS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    char magic[8];
+    cps_checksum256 id;
+    int rc = snap_read(&sf, magic, 8);
+    if (!rc && memcmp(magic, SNAPSHOT_MAGIC, 8))
+        rc = cps_fail(CPS_ERR_FORMAT, "%s is not a CPS chain snapshot", path);
+    if (!rc) rc = snap_read(&sf, id.b, 32);
+    if (!rc) rc = cps_state_snapshot_load(c->st, snap_read, &sf, NULL);
+    if (!rc) {
+        /* nothing may follow the state */
+        if (fgetc(sf.f) != EOF) rc = cps_fail(CPS_ERR_FORMAT, "%s: bytes after the state", path);
+    }
+    fclose(sf.f);
+    if (rc) return cps_fail_prefix(rc, "snapshot %s", path);
+    if ((rc = with_view(c, load_head, NULL))) return rc;
+    c->chain_id = id;
+    return cps_chain_block_log_reset_chain_id(c->log, &id, c->head.block_num + 1);
 }
 
 int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain_controller **out)
@@ -546,7 +648,23 @@ int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain
     cps_vm_limits_default(&c->vm_limits);
     c->vm_limits.max_memory_pages = 528; /* eosio's max_wasm_pages: 33 MiB */
 
-    if (cps_chain_block_log_has_header(c->log)) {
+    if (opt->snapshot && (rc = open_snapshot(c, opt->snapshot))) goto fail;
+    bool from_snapshot = cps_chain_block_log_has_header(c->log) &&
+                         cps_chain_block_log_first_block_num(c->log) > 1;
+    if (from_snapshot) {
+        /* the log carries the chain id; the genesis is not known (nor needed: the state is) */
+        if ((rc = cps_chain_block_log_chain_id(c->log, &c->chain_id))) goto fail;
+        if (opt->genesis) {
+            cps_checksum256 want;
+            if ((rc = cps_chain_genesis_chain_id(opt->genesis, &want))) goto fail;
+            if (memcmp(want.b, c->chain_id.b, 32)) {
+                rc = cps_fail(CPS_ERR_INVALID_ARG,
+                              "the genesis given is for another chain than the block log's");
+                goto fail;
+            }
+        }
+        cps_chain_genesis_default(&c->genesis);
+    } else if (cps_chain_block_log_has_header(c->log)) {
         if ((rc = cps_chain_block_log_genesis(c->log, &c->genesis))) goto fail;
         if (opt->genesis) {
             cps_checksum256 want;
@@ -563,9 +681,15 @@ int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain
     } else {
         cps_chain_genesis_default(&c->genesis);
     }
-    if ((rc = cps_chain_genesis_chain_id(&c->genesis, &c->chain_id))) goto fail;
+    if (!from_snapshot && (rc = cps_chain_genesis_chain_id(&c->genesis, &c->chain_id))) goto fail;
     c->config = c->genesis.initial_configuration;
 
+    if (cps_state_head(c->st) == 0 && from_snapshot) {
+        rc = cps_fail(CPS_ERR_BLOCK, "the state is missing and the block log starts at block %u: "
+                                     "open with the snapshot again",
+                      cps_chain_block_log_first_block_num(c->log));
+        goto fail;
+    }
     if (cps_state_head(c->st) == 0) {
         if (cps_chain_block_log_head_num(c->log) >= 1) {
             /* State lost (or never committed after the log got block 1): rebuild it from
@@ -589,13 +713,12 @@ int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain
                       (unsigned long long)cps_state_head(c->st), c->head.block_num);
         goto fail;
     }
-    if (cps_chain_block_log_head_num(c->log) < c->head.block_num) {
+    if (log_head_num(c) < c->head.block_num) {
         /* commit_block logs before it commits the state, so only the loss of unsynced log
          * writes (an OS crash with block_log_no_sync) or a replaced log gets here; the state's
          * blocks are irreversible and cannot be popped back. */
         rc = cps_fail(CPS_ERR_BLOCK, "the state is at block %u but the block log ends at %u "
-                      "(log writes lost?)", c->head.block_num,
-                      cps_chain_block_log_head_num(c->log));
+                      "(log writes lost?)", c->head.block_num, log_head_num(c));
         goto fail;
     }
     if ((rc = replay_log(c))) goto fail;
@@ -613,6 +736,7 @@ static void pending_reset(cps_chain_pending *p)
 {
     for (size_t i = 0; i < p->trx_count; i++) cps_buf_free(&p->trxs[i].packed);
     free(p->trxs);
+    free(p->new_features);
     free(p->action_digests);
     cps_buf_free(&p->raw_block);
     memset(p, 0, sizeof *p);
@@ -625,6 +749,8 @@ void cps_chain_controller_close(cps_chain_controller *c)
     pending_reset(&c->pending);
     cps_chain__instances_clear(c);
     free(c->instances);
+    free(c->key_cache);
+    free(c->scheduled_features);
     cps_vm_cache_destroy(c->vm_cache);
     cps_state_db_destroy(c->db);
     cps_chain_block_log_close(c->log);
@@ -851,8 +977,25 @@ static int purge_expired(cps_chain_controller *c, uint32_t now_sec)
     }
 }
 
+static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name producer,
+                       const cps_checksum256 *features, size_t feature_count, bool produced);
+
 int cps_chain_controller_start_block(cps_chain_controller *c, uint32_t timestamp,
                                      cps_name producer)
+{
+    if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is already pending");
+    cps_checksum256 *features = NULL;
+    size_t n = 0;
+    int rc = cps_chain__features_for_next_block(c, &features, &n);
+    if (!rc) rc = start_block(c, timestamp, producer, features, n, true);
+    free(features);
+    return rc;
+}
+
+/* Opens the pending block; `features` (borrowed) are activated first, as its header lists
+ * them. */
+static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name producer,
+                       const cps_checksum256 *features, size_t feature_count, bool produced)
 {
     if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is already pending");
     if (timestamp <= c->head.timestamp)
@@ -873,11 +1016,24 @@ int cps_chain_controller_start_block(cps_chain_controller *c, uint32_t timestamp
     c->pending.producer = producer;
     c->pending.block_num = c->head.block_num + 1;
     int64_t now_us = cps_block_timestamp_to_us(timestamp);
-    rc = purge_expired(c, (uint32_t)(now_us / 1000000));
+    if (feature_count) {
+        c->pending.new_features = malloc(feature_count * sizeof *features);
+        if (!c->pending.new_features) rc = cps_fail(CPS_ERR_NOMEM, "features");
+        else memcpy(c->pending.new_features, features, feature_count * sizeof *features);
+        c->pending.new_feature_count = feature_count;
+    }
+    if (!rc) rc = cps_chain__features_start_block(c, features, feature_count);
+    if (!rc) rc = purge_expired(c, (uint32_t)(now_us / 1000000));
     if (rc) {
         cps_state_block_abort(c->st);
         pending_reset(&c->pending);
         return rc;
+    }
+    if (produced && feature_count) {
+        /* the scheduled ones are in this block now */
+        free(c->scheduled_features);
+        c->scheduled_features = NULL;
+        c->scheduled_feature_count = 0;
     }
     cps_chain__apply_onblock(c);
     return 0;
@@ -892,16 +1048,53 @@ int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t
     return cps_chain__push_transaction(c, packed, n, NULL, trace);
 }
 
+int cps_chain_controller_get_scheduled_transactions(cps_chain_controller *c, cps_checksum256 *ids,
+                                                    size_t cap, size_t *count)
+{
+    *count = 0;
+    if (!c->pending.active || c->pending.finalized)
+        return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
+    return cps_chain__gentrx_due(c, cps_block_timestamp_to_us(c->pending.timestamp), ids, cap,
+                                 count);
+}
+
+int cps_chain_controller_push_scheduled_transaction(cps_chain_controller *c,
+                                                    const cps_checksum256 *id,
+                                                    cps_chain_transaction_trace **trace)
+{
+    if (trace) *trace = NULL;
+    if (!c->pending.active || c->pending.finalized)
+        return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
+    return cps_chain__push_scheduled(c, id, NULL, trace);
+}
+
+int cps_chain_controller_get_account_limits(cps_chain_controller *c, cps_name account,
+                                            cps_chain_account_resource_limit *net,
+                                            cps_chain_account_resource_limit *cpu)
+{
+    return cps_chain__resource_account_limits(c, account, net, cpu);
+}
+
+int cps_chain_controller_get_virtual_limits(cps_chain_controller *c, uint64_t *net, uint64_t *cpu)
+{
+    return cps_chain__resource_virtual_limits(c, net, cpu);
+}
+
 /* transaction_receipt::digest: sha256(status, cpu_usage_us, varuint net_usage_words,
  * packed_digest of the packed transaction). */
 static int receipt_digest(const cps_chain_pending_trx *t, cps_checksum256 *out)
 {
     cps_arena a = {0};
     cps_packed_transaction p;
-    cps_reader r = cps_reader_make(t->packed.data, t->packed.size);
-    int rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
+    int rc = 0;
     cps_checksum256 pd;
-    if (!rc) rc = cps_abi_packed_transaction_digest(&p, &pd);
+    if (t->is_id) {
+        pd = t->id; /* a scheduled transaction's receipt: its id itself */
+    } else {
+        cps_reader r = cps_reader_make(t->packed.data, t->packed.size);
+        rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
+        if (!rc) rc = cps_abi_packed_transaction_digest(&p, &pd);
+    }
     if (!rc) {
         cps_buf b = {0};
         cps_write_u8(&b, t->status);
@@ -939,9 +1132,13 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
         tr->status = p->trxs[i].status;
         tr->cpu_usage_us = p->trxs[i].cpu_usage_us;
         tr->net_usage_words = p->trxs[i].net_usage_words;
-        tr->is_packed = true;
-        cps_reader r = cps_reader_make(p->trxs[i].packed.data, p->trxs[i].packed.size);
-        rc = cps_abi_packed_transaction_unpack(&r, a, &tr->packed);
+        tr->is_packed = !p->trxs[i].is_id;
+        if (p->trxs[i].is_id) {
+            tr->trx_id = p->trxs[i].id;
+        } else {
+            cps_reader r = cps_reader_make(p->trxs[i].packed.data, p->trxs[i].packed.size);
+            rc = cps_abi_packed_transaction_unpack(&r, a, &tr->packed);
+        }
         if (!rc) rc = receipt_digest(&p->trxs[i], &leaves[i]);
     }
     blk->transaction_count = (uint32_t)p->trx_count;
@@ -954,6 +1151,23 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
     h->confirmed = confirmed;
     h->previous = c->head.id;
     h->schedule_version = c->head.schedule_version;
+    if (p->new_feature_count) {
+        /* protocol_feature_activation: vector<digest> */
+        cps_buf fb = {0};
+        cps_write_varuint32(&fb, (uint32_t)p->new_feature_count);
+        for (size_t i = 0; i < p->new_feature_count; i++)
+            cps_write_bytes(&fb, p->new_features[i].b, 32);
+        cps_extension *e = cps_abi_arena_alloc(a, sizeof *e);
+        uint8_t *d = fb.failed ? NULL : cps_abi_arena_dup(a, fb.data, fb.size);
+        size_t dn = fb.size;
+        cps_buf_free(&fb);
+        if (!e || !d) return cps_fail(CPS_ERR_NOMEM, "header extension");
+        e->type = 0;
+        e->data.data = d;
+        e->data.size = dn;
+        h->header_extensions = e;
+        h->header_extension_count = 1;
+    }
 
     *next = c->head;
     next->block_num = p->block_num;
@@ -992,13 +1206,14 @@ int cps_chain_controller_finalize_block(cps_chain_controller *c, const cps_priva
     cps_arena a = {0};
     cps_signed_block blk;
     cps_checksum256 digest;
-    rc = build_block(c, 0, &a, &blk, &p->next_head, &digest);
+    rc = cps_chain__resource_process_block(c, p->block_num);
+    if (!rc) rc = build_block(c, 0, &a, &blk, &p->next_head, &digest);
     if (!rc) rc = cps_sign(key, digest.b, &blk.signed_header.producer_signature);
     if (!rc) {
         cps_buf_reset(&p->raw_block);
         rc = cps_abi_signed_block_pack(&p->raw_block, &blk);
     }
-    if (!rc) rc = put_head(c, &p->next_head);
+    if (!rc) rc = put_head(c, &p->next_head, &blk.signed_header.header);
     cps_abi_arena_free(&a);
     if (!rc) p->finalized = true;
     return rc;
@@ -1067,12 +1282,14 @@ void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unappli
     if (unapplied && count && p->trx_count) {
         cps_buf *list = calloc(p->trx_count, sizeof *list);
         if (list) {
+            size_t k = 0;
             for (size_t i = 0; i < p->trx_count; i++) {
-                list[i] = p->trxs[i].packed; /* hand the storage over */
+                if (p->trxs[i].is_id) continue; /* scheduled: still in the state, due again */
+                list[k++] = p->trxs[i].packed;  /* hand the storage over */
                 memset(&p->trxs[i].packed, 0, sizeof p->trxs[i].packed);
             }
             *unapplied = list;
-            *count = p->trx_count;
+            *count = k;
         }
     }
     pending_reset(p);
@@ -1094,15 +1311,20 @@ static int check_block(cps_chain_controller *c, const uint8_t *raw, size_t n, cp
     if (h->schedule_version != c->head.schedule_version)
         return cps_fail(CPS_ERR_BLOCK, "block %u: schedule version %u, expected %u", num,
                         h->schedule_version, c->head.schedule_version);
-    if (h->has_new_producers || h->header_extension_count || blk->block_extension_count)
-        return cps_fail(CPS_ERR_BLOCK,
-                        "block %u: producer schedule changes and extensions are not supported", num);
+    if (h->has_new_producers || blk->block_extension_count ||
+        h->header_extension_count > 1 ||
+        (h->header_extension_count == 1 && h->header_extensions[0].type != 0))
+        return cps_fail(CPS_ERR_BLOCK, "block %u: producer schedule changes and extensions other "
+                                       "than protocol_feature_activation are not supported", num);
     for (uint32_t i = 0; i < blk->transaction_count; i++) {
         const cps_transaction_receipt *tr = &blk->transactions[i];
-        if (!tr->is_packed || tr->status != CPS_TRX_EXECUTED)
-            return cps_fail(CPS_ERR_BLOCK,
-                            "block %u, receipt %u: only executed packed transactions are supported",
-                            num, i);
+        /* input transactions execute or get delayed; scheduled ones (by id) never get delayed */
+        bool ok = tr->is_packed ? tr->status == CPS_TRX_EXECUTED || tr->status == CPS_TRX_DELAYED
+                                : tr->status != CPS_TRX_DELAYED && tr->status <= CPS_TRX_EXPIRED;
+        if (!ok)
+            return cps_fail(CPS_ERR_BLOCK, "block %u, receipt %u: status %u is not valid for %s",
+                            num, i, tr->status,
+                            tr->is_packed ? "an input transaction" : "a scheduled transaction");
     }
     return 0;
 }
@@ -1114,7 +1336,28 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     cps_signed_block blk;
     int rc = check_block(c, raw, n, &a, &blk);
     const cps_block_header *h = &blk.signed_header.header;
-    if (!rc) rc = cps_chain_controller_start_block(c, h->timestamp, h->producer);
+    cps_checksum256 *features = NULL;
+    size_t feature_count = 0;
+    if (!rc && h->header_extension_count == 1) {
+        /* protocol_feature_activation {vector<digest_type>} */
+        const cps_bytes *x = &h->header_extensions[0].data;
+        cps_reader r = cps_reader_make(x->data, x->size);
+        uint32_t fn = 0;
+        rc = cps_read_varuint32(&r, &fn);
+        if (!rc && (fn == 0 || fn > x->size / 32))
+            rc = cps_fail(CPS_ERR_BLOCK, "protocol_feature_activation lists %u features in %zu "
+                                         "bytes", fn, x->size);
+        if (!rc) {
+            features = calloc(fn, sizeof *features);
+            if (!features) rc = cps_fail(CPS_ERR_NOMEM, "features");
+        }
+        for (uint32_t i = 0; !rc && i < fn; i++) rc = cps_read_bytes(&r, features[i].b, 32);
+        if (!rc) rc = cps_read_end(&r);
+        if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "block header extension");
+        feature_count = fn;
+    }
+    if (!rc) rc = start_block(c, h->timestamp, h->producer, features, feature_count, false);
+    free(features);
     if (rc) {
         cps_abi_arena_free(&a);
         return rc;
@@ -1122,8 +1365,12 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     for (uint32_t i = 0; i < blk.transaction_count && !rc; i++) {
         const cps_transaction_receipt *tr = &blk.transactions[i];
         cps_buf pb = {0};
-        rc = cps_abi_packed_transaction_pack(&pb, &tr->packed);
-        if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
+        if (!tr->is_packed) {
+            rc = cps_chain__push_scheduled(c, &tr->trx_id, tr, NULL);
+        } else {
+            rc = cps_abi_packed_transaction_pack(&pb, &tr->packed);
+            if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
+        }
         if (rc) cps_fail_prefix(CPS_ERR_BLOCK, "block %u, transaction %u", c->pending.block_num, i);
         cps_buf_free(&pb);
     }
@@ -1131,6 +1378,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     cps_signed_block built;
     cps_checksum256 digest;
     cps_chain_head next;
+    if (!rc) rc = cps_chain__resource_process_block(c, c->pending.block_num);
     if (!rc) rc = build_block(c, h->confirmed, &mine, &built, &next, &digest);
     if (!rc) {
         const cps_block_header *bh = &built.signed_header.header;
@@ -1162,7 +1410,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
         p->next_head = next;
         cps_buf_reset(&p->raw_block);
         rc = cps_write_bytes(&p->raw_block, raw, n);
-        if (!rc) rc = put_head(c, &next);
+        if (!rc) rc = put_head(c, &next, h);
         if (!rc) p->finalized = true;
     }
     cps_abi_arena_free(&mine);

@@ -8,20 +8,24 @@
  *
  * State lives in LMDB (state/state.h); irreversible blocks go to the block log (chain.h). With a
  * single producer every committed block is irreversible at once, so each commit appends to the
- * log and discards its undo log. The state's tables this module owns (all rows keyed big-endian,
- * values little-endian):
+ * log and discards its undo log; the block goes to the log before the state commits, so a crash
+ * between the two leaves the log one block ahead and open replays it. The state's tables this
+ * module owns (all rows keyed big-endian, values little-endian):
  *
  *   chain.account  name                          -> account record (controller.c)
  *   chain.code     code hash                     -> refcount u32 | wasm bytes
  *   chain.perm     owner | name                  -> parent u64 | last_updated i64 | last_used i64 |
  *                                                   authority (packed)
  *   chain.link     account | code | type         -> required permission u64
- *   chain.global   "config" / "head" / "seq"     -> chain_config / head block state / sequences
+ *   chain.global   "config" / "head" / "hhdr" /  -> chain_config / head block state and header /
+ *                  "seq" / "rlstate" /              sequences / resource-limit state (resource.c) /
+ *                  "pfact" / "pfpre"                activated and pre-activated features
  *   chain.bsum     block_num & 0xffff (u16)      -> block id (TaPoS block summary)
  *   chain.dedup    id                            -> expiration u32
  *   chain.expiry   expiration u32 | id           -> (empty): purge of expired dedup entries
  *   chain.rlimit   name                          -> ram_bytes i64 | net_weight i64 | cpu_weight i64
- *   chain.rusage   name                          -> ram_usage i64 | net_used u64 | cpu_used u64
+ *   chain.rusage   name                          -> ram_usage i64 | net and cpu 24 h averages
+ *   chain.gentrx / chain.genid / chain.gendue      -> scheduled (deferred) transactions (deferred.c)
  *
  * Threads: one controller belongs to one thread (the node's loop). Signature recovery of a
  * transaction runs on a pool of worker threads when `signature_threads` > 0. */
@@ -49,6 +53,7 @@ typedef struct cps_chain_controller_options {
     enum cps_state_sync state_sync;    /* CPS_STATE_SYNC_FULL by default */
     bool block_log_no_sync;            /* fdatasync the block log only on close */
     uint32_t signature_threads;        /* 0: recover signatures on the calling thread */
+    const char *snapshot;              /* start an empty data_dir from this snapshot file */
 } cps_chain_controller_options;
 
 /* Opens (creating if needed) a chain in opt->data_dir. A new chain is initialised from the
@@ -59,6 +64,12 @@ typedef struct cps_chain_controller_options {
  * log and the state disagree), CPS_ERR_INVALID_ARG (a genesis for another chain). */
 CPS_MUST_USE int cps_chain_controller_open(const cps_chain_controller_options *opt,
                                            cps_chain_controller **out);
+/* With opt->snapshot, data_dir must hold no state and no block: the state is loaded from the
+ * snapshot (cps_chain_controller_write_snapshot) and the block log starts at the block after the
+ * snapshot's head; later opens need no snapshot. A data_dir started so cannot rebuild a lost
+ * state from its log (that needs the snapshot again). Errors: CPS_ERR_INVALID_ARG (data_dir not
+ * empty), CPS_ERR_FORMAT (not a CPS snapshot, or truncated/damaged: the state's checks), and the
+ * state's and block log's. */
 /* Aborts a pending block and closes. NULL is allowed. */
 void cps_chain_controller_close(cps_chain_controller *c);
 
@@ -74,6 +85,11 @@ cps_state *cps_chain_controller_state(cps_chain_controller *c);
 cps_chain_block_log *cps_chain_controller_block_log(cps_chain_controller *c);
 /* SHA-256 of the whole state at the head (or of the pending block when one is open). */
 CPS_MUST_USE int cps_chain_controller_state_hash(cps_chain_controller *c, uint8_t out[32]);
+
+/* Writes a portable snapshot of the state at the head (no block may be pending) to `path`
+ * (written to path.tmp, synced, then renamed): "CPSCHSN1", the chain id, then the state's
+ * snapshot (state.h), which carries the head block's state and header. */
+CPS_MUST_USE int cps_chain_controller_write_snapshot(cps_chain_controller *c, const char *path);
 
 /* ---- reading accounts (from the pending block if any, else the head) ---------------------- */
 typedef struct cps_chain_account_info {
@@ -112,6 +128,43 @@ CPS_MUST_USE int cps_chain_controller_get_row(cps_chain_controller *c, cps_name 
 CPS_MUST_USE int cps_chain_controller_get_resources(cps_chain_controller *c, cps_name account,
                                                     int64_t *ram_bytes, int64_t *ram_usage,
                                                     int64_t *net_weight, int64_t *cpu_weight);
+
+/* CPU (µs) and NET (bytes) of an account over the 24 h window, as get_account's net_limit /
+ * cpu_limit: used, still available and the maximum its staked share allows (available and max
+ * are -1 when unlimited: weight -1, or nothing staked chain-wide). */
+typedef struct cps_chain_account_resource_limit {
+    int64_t used, available, max;
+} cps_chain_account_resource_limit;
+CPS_MUST_USE int cps_chain_controller_get_account_limits(cps_chain_controller *c, cps_name account,
+                                                         cps_chain_account_resource_limit *net,
+                                                         cps_chain_account_resource_limit *cpu);
+/* The elastic virtual block limits (NET bytes, CPU µs) the account shares are computed from. */
+CPS_MUST_USE int cps_chain_controller_get_virtual_limits(cps_chain_controller *c, uint64_t *net,
+                                                         uint64_t *cpu);
+
+/* ---- protocol features -------------------------------------------------------------------------
+ * CPS recognizes nodeos's builtin features (PREACTIVATE_FEATURE ... CRYPTO_PRIMITIVES) by their
+ * digests. A feature is activated at the start of a block whose header lists it (extension 0,
+ * protocol_feature_activation): the producer's next block lists every feature a contract
+ * pre-activated (preactivate_feature, e.g. eosio.boot's `activate`) and those scheduled here;
+ * PREACTIVATE_FEATURE itself needs no pre-activation, every other one does. CPS keeps the records
+ * (is_feature_activated, get_activated_protocol_features); the features' behaviour changes are
+ * not switched by them (see the report). */
+typedef struct cps_chain_activated_feature {
+    cps_checksum256 digest;
+    uint32_t activation_block_num;
+    const char *codename; /* static; "" if unknown */
+} cps_chain_activated_feature;
+/* The activated features in activation order (*out malloc'd; caller frees; NULL when none). */
+CPS_MUST_USE int cps_chain_controller_get_activated_features(cps_chain_controller *c,
+                                                             cps_chain_activated_feature **out,
+                                                             size_t *count);
+/* The features the next block this node starts activates besides the pre-activated ones
+ * (replaces the previous list; cleared once a block activates them). CPS_ERR_INVALID_ARG for an
+ * unrecognized digest. */
+CPS_MUST_USE int cps_chain_controller_schedule_protocol_features(cps_chain_controller *c,
+                                                                 const cps_checksum256 *digests,
+                                                                 size_t n);
 
 /* ---- traces ----------------------------------------------------------------------------------- */
 
@@ -189,6 +242,21 @@ CPS_MUST_USE int cps_chain_controller_start_block(cps_chain_controller *c, uint3
  * CPS_ERR_AUTH, CPS_ERR_RESOURCE, CPS_ERR_ACCOUNT, CPS_ERR_ASSERT, CPS_ERR_TRAP, ... */
 CPS_MUST_USE int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t *packed,
                                                        size_t n, cps_chain_transaction_trace **trace);
+/* Scheduled transactions (delayed input transactions and those contracts send with
+ * send_deferred) are executed by the producer, as nodeos's producer does: it lists those due at
+ * the pending block's time (delay_until <= block time; at most `cap` ids, in (delay_until, id)
+ * order) and pushes each. push_scheduled_transaction removes the record and either expires it
+ * (past its expiration: receipt "expired"), executes it ("executed"), or on failure delivers
+ * eosio::onerror to the sender's contract ("soft_fail" if that succeeds) or gives up
+ * ("hard_fail"); each outcome adds a receipt with the transaction's id to the block and returns 0,
+ * with *trace (may be NULL; caller frees) telling the status and error. Errors (nothing changed):
+ * CPS_ERR_NOT_FOUND (no such scheduled transaction), CPS_ERR_TX (not due yet), CPS_ERR_STATE. */
+CPS_MUST_USE int cps_chain_controller_get_scheduled_transactions(cps_chain_controller *c,
+                                                                 cps_checksum256 *ids, size_t cap,
+                                                                 size_t *count);
+CPS_MUST_USE int cps_chain_controller_push_scheduled_transaction(cps_chain_controller *c,
+                                                                 const cps_checksum256 *id,
+                                                                 cps_chain_transaction_trace **trace);
 /* Computes the merkle roots, builds the header and signs it with `key` (which must be the key
  * the schedule names for the block's producer). After this only commit or abort are allowed. */
 CPS_MUST_USE int cps_chain_controller_finalize_block(cps_chain_controller *c,

@@ -16,6 +16,9 @@
  * chainbase objects' sizes, which CPS's layout does not share). */
 #define CPS_CHAIN_PERMISSION_RAM 256
 #define CPS_CHAIN_LINK_RAM 128
+/* RAM billed for a generated (deferred or delayed) transaction besides its packed bytes. */
+#define CPS_CHAIN_GENERATED_TRX_RAM 96
+#define CPS_CHAIN_TRX_ID_NET_USAGE 32 /* config::transaction_id_net_usage */
 /* Hard bound on actions per transaction (EOSIO bounds them only through NET usage). */
 #define CPS_CHAIN_MAX_TRX_ACTIONS 4096
 #define CPS_CHAIN_MAX_INCREMENTAL_DEPTH 64
@@ -64,7 +67,9 @@ typedef struct cps_chain_instance_entry {
 
 /* One transaction applied in the pending block, kept for the block's receipts and for abort. */
 typedef struct cps_chain_pending_trx {
-    cps_buf packed;         /* the packed_transaction bytes */
+    cps_buf packed;         /* the packed_transaction bytes (empty when is_id) */
+    bool is_id;             /* a scheduled transaction: the receipt carries only its id */
+    cps_checksum256 id;
     uint8_t status;
     uint32_t cpu_usage_us;
     uint32_t net_usage_words;
@@ -80,9 +85,19 @@ typedef struct cps_chain_pending {
     cps_checksum256 *action_digests; /* action receipt digests in order (action_mroot leaves) */
     size_t action_count, action_cap;
     uint64_t cpu_used_us, net_used_bytes;
+    cps_checksum256 *new_features;   /* activated at this block's start (header extension 0) */
+    size_t new_feature_count;
     cps_chain_head next_head;        /* filled by finalize */
     cps_buf raw_block;               /* signed block, filled by finalize */
 } cps_chain_pending;
+
+/* One entry of the recovered-key cache (transaction.c). */
+#define CPS_CHAIN_KEY_CACHE_SIZE 4096u
+typedef struct cps_chain_key_cache_entry {
+    uint8_t tag[32]; /* sha256(signature type | signature | digest) */
+    cps_public_key key;
+    bool used;
+} cps_chain_key_cache_entry;
 
 struct cps_chain_controller {
     char *dir;
@@ -92,7 +107,7 @@ struct cps_chain_controller {
     cps_checksum256 chain_id;
     cps_chain_config config;
     cps_state_table t_account, t_code, t_perm, t_link, t_global, t_bsum, t_dedup, t_expiry,
-        t_rlimit, t_rusage;
+        t_rlimit, t_rusage, t_gentrx, t_genid, t_gendue;
     cps_chain_head head;
     cps_chain_pending pending;
     cps_vm_cache *vm_cache;
@@ -102,6 +117,10 @@ struct cps_chain_controller {
     cps_state_db *db;
     uint32_t signature_threads;
     bool replaying; /* applying blocks from the log: receipts' billing is taken as given */
+    cps_checksum256 *scheduled_features;  /* the producer's next block activates these */
+    size_t scheduled_feature_count;
+    cps_chain_key_cache_entry *key_cache; /* NULL until first used */
+    uint64_t key_cache_hits;              /* recoveries saved (for tests and monitoring) */
 };
 
 /* ---- state records (controller.c) -------------------------------------------------------- */
@@ -159,6 +178,55 @@ CPS_MUST_USE int cps_chain__push_transaction(cps_chain_controller *c, const uint
                                              size_t n, const cps_transaction_receipt *receipt,
                                              cps_chain_transaction_trace **trace);
 
+/* ---- generated transactions (deferred.c) ------------------------------------------------- */
+typedef struct cps_chain_gentrx {
+    cps_name sender;          /* 0 for a delayed input transaction */
+    cps_uint128 sender_id;
+    cps_checksum256 id;
+    cps_name payer;
+    int64_t published_us, delay_until_us, expiration_us;
+    cps_bytes packed_trx;     /* the packed transaction (borrowed from the state's value) */
+} cps_chain_gentrx;
+
+cps_uint128 cps_chain__trx_id_to_sender_id(const cps_checksum256 *id);
+/* Lookups: CPS_ERR_NOT_FOUND when absent. */
+CPS_MUST_USE int cps_chain__gentrx_find_sender(cps_chain_controller *c, cps_name sender,
+                                               cps_uint128 sender_id, cps_chain_gentrx *out);
+CPS_MUST_USE int cps_chain__gentrx_find_id(cps_chain_controller *c, const cps_checksum256 *id,
+                                           cps_chain_gentrx *out);
+/* Store / remove with the payer's RAM (through tc's RAM hook when tc is not NULL). */
+CPS_MUST_USE int cps_chain__gentrx_store(cps_chain_controller *c, cps_chain_trx_context *tc,
+                                         const cps_chain_gentrx *g);
+CPS_MUST_USE int cps_chain__gentrx_remove(cps_chain_controller *c, cps_chain_trx_context *tc,
+                                          const cps_chain_gentrx *g);
+/* Ids of the generated transactions with delay_until <= now_us, by (delay_until, id). */
+CPS_MUST_USE int cps_chain__gentrx_due(cps_chain_controller *c, int64_t now_us,
+                                       cps_checksum256 *ids, size_t cap, size_t *count);
+/* The canceldelay native action once its declared authorization has been checked. */
+CPS_MUST_USE int cps_chain__canceldelay(cps_chain_apply_context *ctx,
+                                        const cps_permission_level *canceling,
+                                        const cps_checksum256 *trx_id);
+/* Executes (or expires) the scheduled transaction `id` in the pending block
+ * (controller::push_scheduled_transaction); with `receipt`, replays a block's receipt. */
+CPS_MUST_USE int cps_chain__push_scheduled(cps_chain_controller *c, const cps_checksum256 *id,
+                                           const cps_transaction_receipt *receipt,
+                                           cps_chain_transaction_trace **trace);
+
+/* ---- protocol features (features.c) -------------------------------------------------------- */
+CPS_MUST_USE int cps_chain__feature_digest(const char *codename, cps_checksum256 *out);
+CPS_MUST_USE int cps_chain__feature_is_activated(cps_chain_controller *c, const cps_checksum256 *d,
+                                                 bool *yes);
+/* controller::preactivate_feature (CPS_ERR_STATE with nodeos's messages). */
+CPS_MUST_USE int cps_chain__feature_preactivate(cps_chain_controller *c, const cps_checksum256 *d);
+/* Activates `list` at the start of the pending block, as the block header names them
+ * (CPS_ERR_BLOCK: unrecognized, duplicate, already active, missing dependency or
+ * pre-activation, or a pre-activated feature left out). */
+CPS_MUST_USE int cps_chain__features_start_block(cps_chain_controller *c,
+                                                 const cps_checksum256 *list, size_t n);
+/* What a block produced here activates (malloc'd list). */
+CPS_MUST_USE int cps_chain__features_for_next_block(cps_chain_controller *c, cps_checksum256 **out,
+                                                    size_t *n);
+
 /* ---- apply context and wasm (apply_context.c) -------------------------------------------- */
 CPS_MUST_USE int cps_chain__run_wasm(cps_chain_apply_context *ctx, const cps_chain_account *recv);
 void cps_chain__instances_clear(cps_chain_controller *c);
@@ -177,14 +245,39 @@ CPS_MUST_USE int cps_chain__resource_get(cps_chain_controller *c, cps_name accou
 CPS_MUST_USE int cps_chain__resource_set(cps_chain_controller *c, cps_name account,
                                          int64_t ram_bytes, int64_t net_weight,
                                          int64_t cpu_weight);
+/* EOSIO's rate limiting (resource_limits_private.hpp / config.hpp). */
+#define CPS_CHAIN_RATE_LIMITING_PRECISION 1000000u
+#define CPS_CHAIN_ACCOUNT_WINDOW_SLOTS (24u * 3600u * 2u) /* 24 h of 500 ms slots */
+#define CPS_CHAIN_BLOCK_AVERAGE_WINDOW_SLOTS 120u         /* 60 s of blocks */
+
+typedef struct cps_chain_usage_accumulator {
+    uint32_t last_ordinal;
+    uint64_t value_ex; /* average * precision */
+    uint64_t consumed;
+} cps_chain_usage_accumulator;
+
+/* exponential_moving_average_accumulator::add / average. */
+CPS_MUST_USE int cps_chain__usage_add(cps_chain_usage_accumulator *a, uint64_t units,
+                                      uint32_t ordinal, uint32_t window);
+uint64_t cps_chain__usage_average(const cps_chain_usage_accumulator *a);
+/* End of block (resource_limits_manager::process_block_usage): folds the block's usage into the
+ * block averages and moves the virtual limits. */
+CPS_MUST_USE int cps_chain__resource_process_block(cps_chain_controller *c, uint32_t block_num);
+CPS_MUST_USE int cps_chain__resource_account_limits(cps_chain_controller *c, cps_name account,
+                                                    cps_chain_account_resource_limit *net,
+                                                    cps_chain_account_resource_limit *cpu);
+CPS_MUST_USE int cps_chain__resource_virtual_limits(cps_chain_controller *c, uint64_t *net,
+                                                    uint64_t *cpu);
 /* Bills a transaction's CPU and NET to the accounts that authorized its actions (EOSIO's
- * bill_to_accounts), adding to their cumulative usage. An account whose net or cpu weight is 0
- * may not be billed (CPS_ERR_RESOURCE), as EOSIO's limit is then 0. */
+ * add_transaction_usage): each account's 24 h averages grow, and must stay within its share
+ * weight / total weight of the virtual limit over the window (accounts with weight -1 are
+ * unlimited; while nothing is staked, every account is); the block's totals grow and must stay
+ * within the block maxima. CPS_ERR_RESOURCE names the account or the block. */
 CPS_MUST_USE int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx,
                                           uint32_t cpu_us, uint32_t net_words);
 /* NET billed for a transaction: EOSIO's formula (packed size + base + cfd discount), words. */
 uint32_t cps_chain__net_usage_words(const cps_chain_config *cfg, size_t packed_trx_size,
-                                    size_t packed_cfd_size, size_t signature_count);
+                                    size_t packed_cfd_size, size_t signature_count, bool delayed);
 /* CPU billed for units used: max(min_transaction_cpu_usage, ceil(units / UNITS_PER_US)). */
 uint32_t cps_chain__cpu_usage_us(const cps_chain_config *cfg, uint64_t units);
 

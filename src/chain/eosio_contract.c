@@ -445,11 +445,9 @@ static int apply_canceldelay(cps_chain_apply_context *ctx)
     rc = rc ? data_error(ctx, rc) : end_of_data(ctx, &r);
     if (!rc) rc = cps_chain__require_auth(ctx, canceling.actor, canceling.permission);
     if (rc) return rc;
-    /* CPS does not schedule delayed transactions yet, so there is never one to cancel. */
-    char hex[65];
-    cps_hex_encode(hex, id, 32);
-    return cps_fail(CPS_ERR_NOT_FOUND, "cannot cancel trx_id=%s, there is no deferred transaction "
-                                       "with that transaction id", hex);
+    cps_checksum256 trx_id;
+    memcpy(trx_id.b, id, 32);
+    return cps_chain__canceldelay(ctx, &canceling, &trx_id);
 }
 
 int cps_chain__native_apply(cps_chain_apply_context *ctx, bool *handled)

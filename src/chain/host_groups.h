@@ -26,9 +26,8 @@ extern const cps_chain_intrinsic_group cps_chain__host_console;     /* host_cons
 
 /* eosio_exit: the host function returns this code to stop the contract; the action then ends
  * successfully with everything it did so far (EOSIO throws wasm_exit, which the wasm interface
- * catches as a normal return). cps_chain__run_wasm must map it to 0. It lies outside base.h's
- * list on purpose (base.h is not ours to edit): the lead should add CPS_ERR_WASM_EXIT there. */
-#define CPS_CHAIN_WASM_EXIT (-28)
+ * catches as a normal return). cps_chain__run_wasm maps it to 0. */
+#define CPS_CHAIN_WASM_EXIT CPS_ERR_WASM_EXIT
 
 /* ---- checks every group applies (EOSIO's preconditions) ---------------------------------- */
 
@@ -58,8 +57,9 @@ static inline int cps_chain__check_privileged(const cps_chain_apply_context *ctx
 
 /* ---- controller services the groups need beyond apply_context.h ---------------------------
  * Requested additions to apply_context.h (the lead merges them). Until the controller
- * implements them, host_services.c provides each one: the read-only ones for real, the ones that
- * change chain-wide state (configuration, producer schedule, protocol features) by failing with
+ * implements them, host_services.c provides each one over the controller's internal functions:
+ * for real where the controller has the machinery (active producers, delayed transactions,
+ * protocol features), and otherwise (configuration changes, producer schedules) by failing with
  * CPS_ERR_UNSUPPORTED and a detail naming the missing support, so a contract calling them aborts
  * its transaction cleanly instead of acting wrongly. */
 
@@ -93,6 +93,16 @@ CPS_MUST_USE int cps_chain__get_active_producers(cps_chain_apply_context *ctx, c
 CPS_MUST_USE int cps_chain__set_chain_config(cps_chain_apply_context *ctx,
                                              const cps_chain_config *cfg,
                                              uint32_t max_action_return_value_size);
+/* check_canceldelay_authorization's lookup: the delay (delay_until - published) of the delayed
+ * input transaction `trx_id`, which must declare `canceling` in one of its actions. Errors as
+ * nodeos raises them: CPS_ERR_NOT_FOUND "cannot cancel trx_id=<hex>, there is no deferred
+ * transaction with that transaction id" (none, or one a contract scheduled) and CPS_ERR_INVALID_ARG
+ * "canceling_auth in canceldelay action was not found as authorization in the original delayed
+ * transaction". */
+CPS_MUST_USE int cps_chain__delayed_trx_delay(cps_chain_apply_context *ctx,
+                                              const cps_checksum256 *trx_id,
+                                              const cps_permission_level *canceling,
+                                              int64_t *delay_us);
 /* Protocol features: whether the feature with this digest is activated, and
  * controller::preactivate_feature (which fails, with nodeos's messages, for an unknown or already
  * activated or pre-activated feature, or one whose dependencies are not activated). */

@@ -137,8 +137,10 @@ static int native_fields(const cps_action *act, uint64_t *f, int n, bool with_au
     return 0;
 }
 
-/* check_{updateauth,deleteauth,linkauth,unlinkauth,canceldelay}_authorization. */
-static int check_native(perm_lookup *l, const cps_action *act)
+/* check_{updateauth,deleteauth,linkauth,unlinkauth,canceldelay}_authorization; canceldelay
+ * raises the delay its declared authorization is checked under (*delay). */
+static int check_native(perm_lookup *l, cps_chain_apply_context *ctx, const cps_action *act,
+                        int64_t *delay)
 {
     const cps_name nm = act->name;
     uint64_t f[4] = {0, 0, 0, 0};
@@ -148,12 +150,15 @@ static int check_native(perm_lookup *l, const cps_action *act)
     if (nm == cps_abi_name("canceldelay")) {
         /* canceldelay {permission_level canceling_auth, checksum256 trx_id} */
         if ((rc = native_fields(act, f, 2, false))) return rc;
+        if (act->data.size < 48) return cps_fail(CPS_ERR_TRUNCATED, "action data: trx_id");
         cps_permission_level canceling = {f[0], f[1]};
         if ((rc = declared_satisfies(l, auth, &canceling, true))) return rc;
-        /* the delayed transaction must exist: CPS keeps none yet (send_deferred is refused) */
-        return cps_fail(
-            CPS_ERR_NOT_FOUND,
-            "cannot cancel trx_id, there is no deferred transaction with that transaction id");
+        cps_checksum256 id;
+        memcpy(id.b, act->data.data + 16, 32);
+        int64_t trx_delay;
+        if ((rc = cps_chain__delayed_trx_delay(ctx, &id, &canceling, &trx_delay))) return rc;
+        if (trx_delay > *delay) *delay = trx_delay;
+        return 0;
     }
     if (nm == cps_abi_name("updateauth")) {
         /* updateauth {account, permission, parent, authority} */
@@ -277,12 +282,13 @@ static int unpack_provided(cps_vm_ctx *vm, uint32_t kp, uint32_t kn, uint32_t pp
 }
 
 /* check_authorization over a transaction's actions (not its context-free actions). */
-static int check_actions(perm_lookup *l, const cps_chain_config *cfg, const cps_transaction *trx,
+static int check_actions(perm_lookup *l, cps_chain_apply_context *ctx, const cps_transaction *trx,
                          const cps_public_key *keys, size_t nkeys,
                          const cps_permission_level *perms, size_t nperms, cps_arena *arena)
 {
-    int64_t delay = cps_chain_auth_effective_delay((int64_t)trx->header.delay_sec * 1000000,
-                                                   cfg->max_transaction_delay);
+    const cps_chain_config *cfg = ctx->trx->config;
+    int64_t provided = cps_chain_auth_effective_delay((int64_t)trx->header.delay_sec * 1000000,
+                                                      cfg->max_transaction_delay);
     size_t ndecl = 0;
     for (uint32_t i = 0; i < trx->action_count; i++)
         ndecl += trx->actions[i].authorization_count;
@@ -293,8 +299,9 @@ static int check_actions(perm_lookup *l, const cps_chain_config *cfg, const cps_
     for (uint32_t i = 0; i < trx->action_count; i++) {
         const cps_action *act = &trx->actions[i];
         bool special = act->account == eosio && is_native_auth_action(act->name);
+        int64_t delay = provided;
         int rc;
-        if (special && (rc = check_native(l, act))) return rc;
+        if (special && (rc = check_native(l, ctx, act, &delay))) return rc;
         for (uint32_t k = 0; k < act->authorization_count; k++) {
             const cps_permission_level *d = &act->authorization[k];
             if (!special) {
@@ -310,7 +317,7 @@ static int check_actions(perm_lookup *l, const cps_chain_config *cfg, const cps_
             ndecl++;
         }
     }
-    return run_checker(l, cfg, keys, nkeys, perms, nperms, delay, decl, ndecl);
+    return run_checker(l, cfg, keys, nkeys, perms, nperms, provided, decl, ndecl);
 }
 
 /* check_transaction_authorization(trx, trx_size, pubkeys, pubkeys_size, perms, perms_size)
@@ -337,7 +344,7 @@ HOST(check_transaction_authorization)
     if (!rc)
         rc = unpack_provided(vm, a[2].i32, a[3].i32, a[4].i32, a[5].i32, &arena, &keys, &nkeys,
                              &perms, &nperms);
-    if (!rc) rc = check_actions(&l, ctx->trx->config, &trx, keys, nkeys, perms, nperms, &arena);
+    if (!rc) rc = check_actions(&l, ctx, &trx, keys, nkeys, perms, nperms, &arena);
     cps_abi_arena_free(&l.arena);
     cps_abi_arena_free(&arena);
     if (rc < 0) return rc;

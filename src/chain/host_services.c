@@ -1,9 +1,9 @@
-/* host_services: interim implementations of the controller services host_groups.h asks for,
- * until the controller provides them (then this file goes). The read-only one is real; the ones
- * that would change chain-wide state the controller owns — its configuration, producer schedule
- * and protocol features, which must be undone with a failed transaction — refuse with
- * CPS_ERR_UNSUPPORTED and say so, so a contract calling them aborts its transaction cleanly rather
- * than acting on state the controller does not track. */
+/* host_services: the controller services host_groups.h asks for, written here over the
+ * controller's internal queries until apply_context.c provides them (then this file goes). The
+ * active producers, delayed transactions and protocol features are real; the two that would
+ * change chain-wide state the controller does not keep undoable yet — its configuration and the
+ * producer schedule — refuse with CPS_ERR_UNSUPPORTED and say so, so a contract calling them
+ * aborts its transaction cleanly rather than acting on state the controller does not track. */
 #include "chain/controller_internal.h"
 #include "chain/host_groups.h"
 
@@ -15,6 +15,38 @@ int cps_chain__get_active_producers(cps_chain_apply_context *ctx, cps_name *out,
     const cps_chain_controller *c = ctx->trx->chain;
     *count = 1;
     if (cap >= 1) out[0] = c->head.schedule_producer;
+    return 0;
+}
+
+int cps_chain__delayed_trx_delay(cps_chain_apply_context *ctx, const cps_checksum256 *trx_id,
+                                 const cps_permission_level *canceling, int64_t *delay_us)
+{
+    char hex[65];
+    cps_hex_encode(hex, trx_id->b, 32);
+    cps_chain_gentrx g;
+    int rc = cps_chain__gentrx_find_id(ctx->trx->chain, trx_id, &g);
+    if (rc == CPS_ERR_NOT_FOUND || (rc == 0 && g.sender != 0))
+        return cps_fail(CPS_ERR_NOT_FOUND,
+                        "cannot cancel trx_id=%s, there is no deferred "
+                        "transaction with that transaction id",
+                        hex);
+    if (rc) return rc;
+    cps_arena a = {0};
+    cps_transaction t;
+    cps_reader r = cps_reader_make(g.packed_trx.data, g.packed_trx.size);
+    rc = cps_abi_transaction_unpack(&r, &a, &t);
+    bool found = false;
+    for (uint32_t i = 0; !rc && i < t.action_count && !found; i++)
+        for (uint32_t k = 0; k < t.actions[i].authorization_count && !found; k++)
+            found = t.actions[i].authorization[k].actor == canceling->actor &&
+                    t.actions[i].authorization[k].permission == canceling->permission;
+    cps_abi_arena_free(&a);
+    if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "stored delayed transaction %s", hex);
+    if (!found)
+        return cps_fail(CPS_ERR_INVALID_ARG,
+                        "canceling_auth in canceldelay action was not found "
+                        "as authorization in the original delayed transaction");
+    *delay_us = g.delay_until_us - g.published_us;
     return 0;
 }
 
@@ -37,18 +69,15 @@ int cps_chain__set_chain_config(cps_chain_apply_context *ctx, const cps_chain_co
                                          "change its configuration inside a transaction yet");
 }
 
+/* Protocol features live in the controller's features.c. */
 int cps_chain__is_feature_activated(cps_chain_apply_context *ctx, const cps_checksum256 *digest,
                                     bool *activated)
 {
-    (void)ctx, (void)digest;
     *activated = false;
-    return cps_fail(CPS_ERR_UNSUPPORTED,
-                    "is_feature_activated: the controller does not track protocol features yet");
+    return cps_chain__feature_is_activated(ctx->trx->chain, digest, activated);
 }
 
 int cps_chain__preactivate_feature(cps_chain_apply_context *ctx, const cps_checksum256 *digest)
 {
-    (void)ctx, (void)digest;
-    return cps_fail(CPS_ERR_UNSUPPORTED,
-                    "preactivate_feature: the controller does not track protocol features yet");
+    return cps_chain__feature_preactivate(ctx->trx->chain, digest);
 }

@@ -1,6 +1,7 @@
 /* intrinsics: the registry of host-function groups — one merged table bound to every contract
  * instance, and the import check setcode applies. */
 #include "chain/intrinsics.h"
+#include "chain/host_groups.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,8 +9,10 @@
 
 /* Every group, in one list: a new host_*.c adds its group here. */
 static const cps_chain_intrinsic_group *const groups[] = {
-    &cps_chain__host_core,
-    &cps_chain__host_db_i64,
+    &cps_chain__host_core,        &cps_chain__host_db_i64,     &cps_chain__host_db_idx,
+    &cps_chain__host_crypto,      &cps_chain__host_system,     &cps_chain__host_transaction,
+    &cps_chain__host_privileged,  &cps_chain__host_permission, &cps_chain__host_compiler_rt,
+    &cps_chain__host_console,
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -111,7 +111,7 @@ int cps_chain__schedule_action(cps_chain_trx_context *tc, const cps_action *act,
 
 int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cps_buf *out)
 {
-    char hex[65], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
+    char hex[65], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX], n3[CPS_NAME_STR_MAX];
     cps_hex_encode(hex, t->id.b, 32);
     static const char *const status[] = {"executed", "soft_fail", "hard_fail", "delayed", "expired"};
     cps_buf_printf(out, "{\"id\":\"%s\",\"block_num\":%u,\"block_time\":", hex, t->block_num);
@@ -149,7 +149,7 @@ int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cp
         cps_buf_printf(out, "\"receiver\":\"%s\",\"act\":{\"account\":\"%s\",\"name\":\"%s\","
                             "\"authorization\":[",
                        name_str(a->receiver, n1), name_str(a->account, n2),
-                       name_str(a->name, n1));
+                       name_str(a->name, n3)); /* one buffer per argument */
         for (uint32_t k = 0; k < a->authorization_count; k++)
             cps_buf_printf(out, "%s{\"actor\":\"%s\",\"permission\":\"%s\"}", k ? "," : "",
                            name_str(a->authorization[k].actor, n1),
@@ -289,7 +289,16 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
             }
             return declared_satisfies(c, d, &req, what);
         }
-        if (special) return 0; /* canceldelay: its own check in the handler */
+        if (special) {
+            /* check_canceldelay_authorization: one declared level satisfying canceling_auth */
+            if (act->authorization_count != 1)
+                return cps_fail(CPS_ERR_AUTH, "canceldelay action should only have one declared "
+                                              "authorization");
+            cps_permission_level canceling;
+            if (cps_abi_permission_level_unpack(&r, &canceling))
+                return cps_fail(CPS_ERR_TX, "%s: malformed action data", what);
+            return declared_satisfies(c, &act->authorization[0], &canceling, what);
+        }
     }
     for (uint32_t i = 0; i < act->authorization_count; i++) {
         const cps_permission_level *d = &act->authorization[i];
@@ -309,7 +318,7 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
 typedef struct recover_job {
     const cps_signature *sigs;
     cps_public_key *keys;
-    int *results;
+    int *results;       /* in: 1 = to recover; out: 0 or the error */
     const uint8_t *digest;
     uint32_t from, step, count;
 } recover_job;
@@ -318,18 +327,57 @@ static void *recover_worker(void *arg)
 {
     recover_job *j = arg;
     for (uint32_t i = j->from; i < j->count; i += j->step)
-        j->results[i] = cps_recover(&j->sigs[i], j->digest, &j->keys[i]);
+        if (j->results[i]) j->results[i] = cps_recover(&j->sigs[i], j->digest, &j->keys[i]);
     return NULL;
+}
+
+/* The recovered-key cache: direct-mapped on sha256(signature | digest), so a transaction seen
+ * again (re-pushed after an aborted block, or applied once speculatively and then in a block)
+ * does not pay for the recovery twice. Only the calling thread touches it. */
+static void key_cache_tag(const cps_signature *sig, const cps_checksum256 *digest, uint8_t tag[32])
+{
+    uint8_t buf[1 + 65 + 32];
+    buf[0] = sig->type;
+    memcpy(buf + 1, sig->data, 65);
+    memcpy(buf + 66, digest->b, 32);
+    cps_sha256(buf, sizeof buf, tag);
+}
+
+static cps_chain_key_cache_entry *key_cache_slot(cps_chain_controller *c, const uint8_t tag[32])
+{
+    if (!c->key_cache) {
+        c->key_cache = calloc(CPS_CHAIN_KEY_CACHE_SIZE, sizeof *c->key_cache);
+        if (!c->key_cache) return NULL; /* no cache: recover every time */
+    }
+    uint32_t i = ((uint32_t)tag[0] | (uint32_t)tag[1] << 8) % CPS_CHAIN_KEY_CACHE_SIZE;
+    return &c->key_cache[i];
 }
 
 static int recover_keys(cps_chain_controller *c, const cps_signature *sigs, uint32_t n,
                         const cps_checksum256 *digest, cps_public_key *keys)
 {
     int *results = calloc(n ? n : 1, sizeof *results);
-    if (!results) return cps_fail(CPS_ERR_NOMEM, "signature recovery");
+    uint8_t (*tags)[32] = calloc(n ? n : 1, 32);
+    if (!results || !tags) {
+        free(results);
+        free(tags);
+        return cps_fail(CPS_ERR_NOMEM, "signature recovery");
+    }
+    uint32_t todo = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        key_cache_tag(&sigs[i], digest, tags[i]);
+        cps_chain_key_cache_entry *e = key_cache_slot(c, tags[i]);
+        if (e && e->used && memcmp(e->tag, tags[i], 32) == 0) {
+            keys[i] = e->key;
+            c->key_cache_hits++;
+        } else {
+            results[i] = 1;
+            todo++;
+        }
+    }
     uint32_t threads = c->signature_threads;
     if (threads > 16) threads = 16;
-    if (threads > n) threads = n;
+    if (threads > todo) threads = todo;
     pthread_t tids[16];
     recover_job jobs[17];
     uint32_t started = 0;
@@ -351,7 +399,15 @@ static int recover_keys(cps_chain_controller *c, const cps_signature *sigs, uint
             if (cps_recover(&sigs[i], digest->b, &keys[i]) == 0) cps_fail(results[i], "recovery");
             rc = cps_fail_prefix(CPS_ERR_AUTH, "signature %u", i);
         }
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        cps_chain_key_cache_entry *e = key_cache_slot(c, tags[i]);
+        if (!e) break;
+        memcpy(e->tag, tags[i], 32);
+        e->key = keys[i];
+        e->used = true;
+    }
     free(results);
+    free(tags);
     return rc;
 }
 
@@ -624,20 +680,6 @@ int cps_chain__send_inline(cps_chain_apply_context *ctx, const uint8_t *packed, 
     return rc;
 }
 
-int cps_chain__send_deferred(cps_chain_apply_context *ctx, cps_uint128 sender_id, cps_name payer,
-                             const uint8_t *packed_trx, size_t n, bool replace_existing)
-{
-    (void)ctx, (void)sender_id, (void)payer, (void)packed_trx, (void)n, (void)replace_existing;
-    return cps_fail(CPS_ERR_UNSUPPORTED, "deferred transactions are not implemented yet");
-}
-
-int cps_chain__cancel_deferred(cps_chain_apply_context *ctx, cps_uint128 sender_id, bool *cancelled)
-{
-    (void)ctx, (void)sender_id;
-    *cancelled = false;
-    return cps_fail(CPS_ERR_UNSUPPORTED, "deferred transactions are not implemented yet");
-}
-
 /* ------------------------------------------------------------------------------------------
  * RAM bookkeeping during a transaction.
  * ------------------------------------------------------------------------------------------ */
@@ -646,7 +688,9 @@ int cps_chain__ram_hook(void *user, uint64_t payer, int64_t delta)
     cps_chain_trx_context *tc = user;
     trx_internal *ti = tc->internal;
     int rc = cps_chain__resource_add_ram(tc->chain, payer, delta);
-    if (rc || delta <= 0) return rc;
+    /* a context the controller did not set up (tests calling host functions directly) has no
+     * bookkeeping: the RAM is counted, the end-of-transaction check is theirs */
+    if (rc || delta <= 0 || !ti) return rc;
     for (size_t i = 0; i < ti->ram_count; i++)
         if (ti->ram_accounts[i] == payer) return 0;
     rc = grow((void **)&ti->ram_accounts, &ti->ram_cap, ti->ram_count + 1, sizeof *ti->ram_accounts);
@@ -767,8 +811,6 @@ static int validate_header(cps_chain_controller *c, const cps_transaction *t, in
     if (t->header.delay_sec > cfg->max_transaction_delay)
         return cps_fail(CPS_ERR_TX, "delay_sec %u exceeds the maximum of %u", t->header.delay_sec,
                         cfg->max_transaction_delay);
-    if (t->header.delay_sec)
-        return cps_fail(CPS_ERR_UNSUPPORTED, "delayed transactions are not implemented yet");
     if (t->extension_count)
         return cps_fail(CPS_ERR_TX, "transaction extensions are not supported");
     for (uint32_t i = 0; i < t->context_free_action_count; i++)
@@ -803,15 +845,24 @@ static int dedup_record(cps_chain_controller *c, const cps_checksum256 *id, uint
     return rc;
 }
 
+/* A receipt of the pending block: the packed transaction, or only its id (id != NULL) for a
+ * scheduled one. */
 static int pending_add_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
-                           const cps_chain_transaction_trace *t)
+                           const cps_checksum256 *id, const cps_chain_transaction_trace *t)
 {
     cps_chain_pending *p = &c->pending;
     int rc = grow((void **)&p->trxs, &p->trx_cap, p->trx_count + 1, sizeof *p->trxs);
     if (rc) return rc;
     cps_chain_pending_trx *pt = &p->trxs[p->trx_count];
     memset(pt, 0, sizeof *pt);
-    if (cps_write_bytes(&pt->packed, packed, n)) return pt->packed.failed;
+    if (id) {
+        pt->is_id = true;
+        pt->id = *id;
+    } else if (cps_write_bytes(&pt->packed, packed, n)) {
+        int e = pt->packed.failed;
+        cps_buf_free(&pt->packed);
+        return e;
+    }
     pt->status = t->status;
     pt->cpu_usage_us = t->cpu_usage_us;
     pt->net_usage_words = t->net_usage_words;
@@ -822,6 +873,7 @@ static int pending_add_trx(cps_chain_controller *c, const uint8_t *packed, size_
 static int pending_add_digests(cps_chain_controller *c, const trx_internal *ti)
 {
     cps_chain_pending *p = &c->pending;
+    if (ti->digest_count == 0) return 0; /* a delayed transaction ran no action */
     int rc = grow((void **)&p->action_digests, &p->action_cap, p->action_count + ti->digest_count,
                   sizeof *p->action_digests);
     if (rc) return rc;
@@ -871,7 +923,7 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     (void)prunable;
     uint32_t net_words = cps_chain__net_usage_words(&c->config, p.packed_trx.size,
                                                     p.packed_context_free_data.size,
-                                                    p.signature_count);
+                                                    p.signature_count, trx.header.delay_sec > 0);
     uint64_t net_bytes = (uint64_t)net_words * 8;
     if (net_bytes > c->config.max_transaction_net_usage ||
         (trx.header.max_net_usage_words && net_words > trx.header.max_net_usage_words))
@@ -936,7 +988,7 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
         ap.max_depth = c->config.max_authority_depth;
         ap.keys = keys;
         ap.key_count = p.signature_count;
-        ap.delay_us = 0;
+        ap.delay_us = (int64_t)trx.header.delay_sec * 1000000;
         cps_chain_auth_checker *chk = NULL;
         rc = cps_chain_auth_checker_create(&ap, &chk);
         if (!rc) rc = cps_chain_auth_check_declared(chk, decl, ndecl, false);
@@ -966,6 +1018,7 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     tc.published_us = now_us;
     tc.keys = keys;
     tc.key_count = p.signature_count;
+    tc.delay_us = (int64_t)trx.header.delay_sec * 1000000;
     tc.trace = trace;
     tc.internal = &ti;
     uint64_t max_us = c->config.max_transaction_cpu_usage;
@@ -978,7 +1031,23 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
 
     if ((rc = cps_state_session_push(c->st, &level))) goto done;
     session = true;
-    rc = run_actions(&tc);
+    if (trx.header.delay_sec) {
+        /* transaction_context::schedule_transaction: stored, run when due, payer = the first
+         * authorizer */
+        cps_chain_gentrx g;
+        memset(&g, 0, sizeof g);
+        g.id = id;
+        g.sender_id = cps_chain__trx_id_to_sender_id(&id);
+        g.payer = trx.actions[0].authorization[0].actor;
+        g.published_us = now_us;
+        g.delay_until_us = now_us + tc.delay_us;
+        g.expiration_us =
+            g.delay_until_us + (int64_t)c->config.deferred_trx_expiration_window * 1000000;
+        g.packed_trx = raw;
+        rc = cps_chain__gentrx_store(c, &tc, &g);
+    } else {
+        rc = run_actions(&tc);
+    }
     if (!rc) rc = record_usage(&tc);
     for (size_t i = 0; !rc && i < ti.ram_count; i++)
         rc = cps_chain__resource_verify_ram(c, ti.ram_accounts[i]);
@@ -989,6 +1058,10 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     if (!rc && cpu_us > max_us)
         rc = cps_fail(CPS_ERR_RESOURCE, "transaction CPU usage %u us exceeds the limit of %llu us",
                       cpu_us, (unsigned long long)max_us);
+    uint8_t status = trx.header.delay_sec ? CPS_TRX_DELAYED : CPS_TRX_EXECUTED;
+    if (!rc && receipt && receipt->status != status)
+        rc = cps_fail(CPS_ERR_BLOCK, "receipt status %u, execution gives %u", receipt->status,
+                      status);
     if (!rc && receipt &&
         (receipt->cpu_usage_us != cpu_us || receipt->net_usage_words != net_words))
         rc = cps_fail(CPS_ERR_BLOCK, "receipt bills cpu %u us / net %u words, execution bills "
@@ -999,8 +1072,8 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     if (!rc) rc = cps_state_session_squash(c->st, level);
     if (rc) goto done;
     session = false;
-    trace->status = CPS_TRX_EXECUTED;
-    if ((rc = pending_add_trx(c, packed, n, trace)) || (rc = pending_add_digests(c, &ti))) {
+    trace->status = status;
+    if ((rc = pending_add_trx(c, packed, n, NULL, trace)) || (rc = pending_add_digests(c, &ti))) {
         /* Out of memory after the squash: the block can no longer be built consistently. */
         cps_log_error(MOD, "pending block lost a transaction: %s", cps_last_error());
         goto done;
@@ -1024,6 +1097,237 @@ done:
     return rc;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Scheduled transactions (controller::push_scheduled_transaction and apply_onerror).
+ * ------------------------------------------------------------------------------------------ */
+
+/* Sets up a context for a transaction the chain runs on its own (no signatures). */
+static void context_init(cps_chain_trx_context *tc, cps_chain_controller *c, trx_internal *ti,
+                         const cps_checksum256 *id, const cps_transaction *trx, cps_bytes raw,
+                         cps_chain_transaction_trace *trace)
+{
+    memset(tc, 0, sizeof *tc);
+    memset(ti, 0, sizeof *ti);
+    ti->c = c;
+    tc->chain = c;
+    tc->state = c->st;
+    tc->config = &c->config;
+    tc->id = *id;
+    tc->trx = trx;
+    tc->raw_trx = raw;
+    tc->block_time_us = cps_block_timestamp_to_us(c->pending.timestamp);
+    tc->block_num = c->pending.block_num;
+    tc->published_us = tc->block_time_us;
+    tc->trace = trace;
+    tc->internal = ti;
+    uint64_t max_us = c->config.max_transaction_cpu_usage;
+    if (trx->header.max_cpu_usage_ms && (uint64_t)trx->header.max_cpu_usage_ms * 1000 < max_us)
+        max_us = (uint64_t)trx->header.max_cpu_usage_ms * 1000;
+    uint64_t block_left = c->config.max_block_cpu_usage > c->pending.cpu_used_us
+                              ? c->config.max_block_cpu_usage - c->pending.cpu_used_us : 0;
+    if (block_left < max_us) max_us = block_left;
+    tc->cpu_budget_units = max_us * CPS_CHAIN_UNITS_PER_US;
+}
+
+static void internal_free(trx_internal *ti)
+{
+    free(ti->digests);
+    free(ti->ram_accounts);
+    memset(ti, 0, sizeof *ti);
+}
+
+/* Runs the scheduled transaction's actions in a nested session; squashed on success. */
+static int run_scheduled(cps_chain_controller *c, cps_chain_trx_context *tc, uint32_t *cpu_us)
+{
+    trx_internal *ti = tc->internal;
+    uint32_t level;
+    int rc = cps_state_session_push(c->st, &level);
+    if (rc) return rc;
+    rc = run_actions(tc);
+    for (size_t i = 0; !rc && i < ti->ram_count; i++)
+        rc = cps_chain__resource_verify_ram(c, ti->ram_accounts[i]);
+    *cpu_us = cps_chain__cpu_usage_us(&c->config, tc->cpu_used_units);
+    uint64_t max_us = tc->cpu_budget_units / CPS_CHAIN_UNITS_PER_US;
+    if (!rc && *cpu_us > max_us)
+        rc = cps_fail(CPS_ERR_RESOURCE, "transaction CPU usage %u us exceeds the limit of %llu us",
+                      *cpu_us, (unsigned long long)max_us);
+    if (!rc) rc = cps_chain__resource_bill(c, tc->trx, *cpu_us, 0);
+    if (!rc) rc = cps_state_session_squash(c->st, level);
+    if (rc && cps_state_session_undo(c->st, level))
+        cps_log_error(MOD, "undo failed: %s", cps_last_error());
+    return rc;
+}
+
+/* apply_onerror: eosio::onerror{sender_id, sent_trx} delivered to the sender, authorized by
+ * sender@active. On success *status becomes soft_fail and the onerror trace replaces *trace. */
+static int run_onerror(cps_chain_controller *c, const cps_chain_gentrx *g, const cps_bytes *sent,
+                       cps_chain_transaction_trace **trace, uint32_t *cpu_us, trx_internal *ti)
+{
+    cps_buf data = {0};
+    uint8_t sid[16];
+    for (int i = 0; i < 16; i++) sid[i] = (uint8_t)(g->sender_id >> (8 * i));
+    cps_write_bytes(&data, sid, 16);
+    cps_write_varuint32(&data, (uint32_t)sent->size);
+    cps_write_bytes(&data, sent->data, sent->size);
+    cps_permission_level auth = {g->sender, cps_abi_name("active")};
+    cps_action act = {cps_abi_name("eosio"), cps_abi_name("onerror"), &auth, 1,
+                      {data.data, data.size}};
+    cps_transaction etrx;
+    memset(&etrx, 0, sizeof etrx);
+    int64_t now_us = cps_block_timestamp_to_us(c->pending.timestamp);
+    etrx.header.expiration = (uint32_t)((now_us + 999999) / 1000000);
+    cps_abi_tapos_from_block_id(&c->head.id, &etrx.header.ref_block_num,
+                                &etrx.header.ref_block_prefix);
+    etrx.actions = &act;
+    etrx.action_count = 1;
+    cps_buf raw = {0};
+    int rc = data.failed;
+    if (!rc) rc = cps_abi_transaction_pack(&raw, &etrx);
+    cps_checksum256 eid;
+    if (!rc) cps_abi_transaction_id_raw(raw.data, raw.size, &eid);
+    cps_chain_transaction_trace *et = rc ? NULL : trace_new(c, &eid);
+    if (!rc && !et) rc = cps_fail(CPS_ERR_NOMEM, "trace");
+    cps_chain_trx_context tc;
+    if (!rc) {
+        context_init(&tc, c, ti, &eid, &etrx, (cps_bytes){raw.data, raw.size}, et);
+        tc.is_implicit = true;
+        tc.published_us = g->published_us;
+        uint32_t level, ord;
+        rc = cps_state_session_push(c->st, &level);
+        if (!rc) {
+            rc = cps_chain__schedule_action(&tc, &act, g->sender, false, 0, 0, &ord);
+            if (!rc) rc = cps_chain__execute_action(&tc, ord, 0);
+            for (size_t i = 0; !rc && i < ti->ram_count; i++)
+                rc = cps_chain__resource_verify_ram(c, ti->ram_accounts[i]);
+            *cpu_us = cps_chain__cpu_usage_us(&c->config, tc.cpu_used_units);
+            if (!rc) rc = cps_state_session_squash(c->st, level);
+            if (rc && cps_state_session_undo(c->st, level))
+                cps_log_error(MOD, "undo failed: %s", cps_last_error());
+        }
+        et->cpu_units = tc.cpu_used_units;
+    }
+    if (!rc) {
+        et->status = CPS_TRX_SOFT_FAIL;
+        et->cpu_usage_us = *cpu_us;
+        cps_chain_transaction_trace_free(*trace);
+        *trace = et;
+    } else {
+        cps_chain_transaction_trace_free(et);
+    }
+    cps_buf_free(&raw);
+    cps_buf_free(&data);
+    return rc;
+}
+
+int cps_chain__push_scheduled(cps_chain_controller *c, const cps_checksum256 *id,
+                              const cps_transaction_receipt *receipt,
+                              cps_chain_transaction_trace **trace_out)
+{
+    if (trace_out) *trace_out = NULL;
+    uint64_t t0 = cps_time_mono_ns();
+    char hex[65];
+    cps_hex_encode(hex, id->b, 32);
+    cps_chain_gentrx g;
+    int rc = cps_chain__gentrx_find_id(c, id, &g);
+    if (rc == CPS_ERR_NOT_FOUND)
+        return cps_fail(CPS_ERR_NOT_FOUND, "unknown scheduled transaction %s", hex);
+    if (rc) return rc;
+    const int64_t now_us = cps_block_timestamp_to_us(c->pending.timestamp);
+    if (g.delay_until_us > now_us)
+        return cps_fail(CPS_ERR_TX, "scheduled transaction %s isn't ready", hex);
+    /* The record borrows the state's value, which the removal below invalidates: copy it. */
+    cps_buf copy = {0};
+    if (cps_write_bytes(&copy, g.packed_trx.data, g.packed_trx.size)) return copy.failed;
+    g.packed_trx = (cps_bytes){copy.data, copy.size};
+
+    cps_chain_transaction_trace *trace = trace_new(c, id);
+    trx_internal ti = {0};
+    cps_arena a = {0};
+    uint32_t outer;
+    uint8_t status = CPS_TRX_EXECUTED;
+    uint32_t cpu_us = 0;
+    if (!trace) {
+        cps_buf_free(&copy);
+        return cps_fail(CPS_ERR_NOMEM, "trace");
+    }
+    if ((rc = cps_state_session_push(c->st, &outer))) goto out;
+    rc = cps_chain__gentrx_remove(c, NULL, &g);
+    if (!rc && g.expiration_us < now_us) {
+        status = CPS_TRX_EXPIRED;
+        trace_fail(trace, cps_fail(CPS_ERR_TX_EXPIRED, "scheduled transaction %s expired", hex));
+    } else if (!rc) {
+        cps_transaction trx;
+        cps_reader r = cps_reader_make(copy.data, copy.size);
+        rc = cps_abi_transaction_unpack(&r, &a, &trx);
+        if (rc) {
+            rc = cps_fail_prefix(CPS_ERR_DB_CORRUPT, "scheduled transaction %s", hex);
+        } else {
+            cps_chain_trx_context tc;
+            context_init(&tc, c, &ti, id, &trx, g.packed_trx, trace);
+            tc.published_us = g.published_us;
+            tc.delay_us = g.delay_until_us - g.published_us;
+            int erc = run_scheduled(c, &tc, &cpu_us);
+            trace->cpu_units = tc.cpu_used_units;
+            if (erc) {
+                trace_fail(trace, erc);
+                char first[512];
+                snprintf(first, sizeof first, "%s", cps_last_error());
+                int orc = -1;
+                if (g.sender) {
+                    internal_free(&ti);
+                    orc = run_onerror(c, &g, &g.packed_trx, &trace, &cpu_us, &ti);
+                }
+                if (orc == 0) {
+                    status = CPS_TRX_SOFT_FAIL;
+                } else {
+                    /* hard_fail: the failed attempt's CPU is billed to its authorizers when
+                     * they can pay; the removal of the record stays */
+                    internal_free(&ti);
+                    status = CPS_TRX_HARD_FAIL;
+                    cpu_us = cps_chain__cpu_usage_us(&c->config, trace->cpu_units);
+                    uint32_t lv;
+                    if (!cps_state_session_push(c->st, &lv)) {
+                        if ((cps_chain__resource_bill(c, &trx, cpu_us, 0) ||
+                             cps_state_session_squash(c->st, lv)) &&
+                            cps_state_session_undo(c->st, lv))
+                            cps_log_error(MOD, "undo failed: %s", cps_last_error());
+                    }
+                    cps_fail(erc, "%s", first);
+                    trace_fail(trace, erc);
+                }
+            }
+        }
+    }
+    if (!rc && receipt && (receipt->status != status || receipt->cpu_usage_us != cpu_us ||
+                           receipt->net_usage_words != 0))
+        rc = cps_fail(CPS_ERR_BLOCK, "receipt of %s: status %u cpu %u us net %u words, execution "
+                                     "gives status %u cpu %u us net 0",
+                      hex, receipt->status, receipt->cpu_usage_us, receipt->net_usage_words,
+                      status, cpu_us);
+    if (!rc) rc = cps_state_session_squash(c->st, outer);
+    else if (cps_state_session_undo(c->st, outer))
+        cps_log_error(MOD, "undo failed: %s", cps_last_error());
+    if (!rc) {
+        trace->status = status;
+        trace->cpu_usage_us = cpu_us;
+        trace->net_usage_words = 0;
+        if ((rc = pending_add_trx(c, NULL, 0, id, trace)) ||
+            (status <= CPS_TRX_SOFT_FAIL && (rc = pending_add_digests(c, &ti))))
+            cps_log_error(MOD, "pending block lost a scheduled transaction: %s", cps_last_error());
+        else
+            c->pending.cpu_used_us += cpu_us;
+    }
+out:
+    trace->elapsed_us = (int64_t)((cps_time_mono_ns() - t0) / 1000);
+    if (rc) trace_fail(trace, rc);
+    if (trace_out) *trace_out = trace;
+    else cps_chain_transaction_trace_free(trace);
+    internal_free(&ti);
+    cps_abi_arena_free(&a);
+    cps_buf_free(&copy);
+    return rc;
+}
+
 /* onblock: an implicit transaction (no signature, no receipt in the block) whose action runs
  * eosio's contract with the previous block's header; its action receipts count in the
  * action_mroot. A failure is dropped, as nodeos does. */
@@ -1036,10 +1340,10 @@ void cps_chain__apply_onblock(cps_chain_controller *c)
     if (!has_code) return;
 
     cps_arena a = {0};
-    cps_signed_block head;
     cps_buf hdr = {0};
-    int rc = cps_chain_block_log_read_block(c->log, c->head.block_num, &a, &head);
-    if (!rc) rc = cps_abi_block_header_pack(&hdr, &head.signed_header.header);
+    cps_bytes stored;
+    int rc = cps_state_get(cps_chain__view(c), c->t_global, "hhdr", 4, &stored);
+    if (!rc) rc = cps_write_bytes(&hdr, stored.data, stored.size);
     if (rc) {
         cps_log_error(MOD, "onblock: cannot read head block: %s", cps_last_error());
         cps_abi_arena_free(&a);

@@ -103,6 +103,7 @@ typedef struct ctl_trx_opts {
     int32_t expiration_offset; /* seconds after the head block time; 0: 60 */
     bool bad_tapos;
     uint32_t nonce;            /* varies the transaction: seconds added to its expiration */
+    uint32_t delay_sec;        /* a delayed transaction */
 } ctl_trx_opts;
 
 /* Builds and signs a packed transaction into out. Returns 0 or an error (printed). */
@@ -150,6 +151,7 @@ static inline int ctl_make_trx(cps_chain_controller *c, const ctl_action *acts, 
     int64_t now = cps_block_timestamp_to_us(cps_chain_controller_head_timestamp(c)) / 1000000;
     int32_t off = opt && opt->expiration_offset ? opt->expiration_offset : 60;
     st.trx.header.expiration = (uint32_t)(now + off + (opt ? (int64_t)opt->nonce : 0));
+    st.trx.header.delay_sec = opt ? opt->delay_sec : 0;
     st.trx.actions = actions;
     st.trx.action_count = (uint32_t)n;
     cps_checksum256 digest;
@@ -207,7 +209,7 @@ static inline int ctl_newaccount(cps_chain_controller *c, const char *name, cons
     ctl_action a = {"eosio", "newaccount", "eosio@active", NULL, json};
     cps_private_key dev = ctl_dev_key();
     static uint32_t nonce; /* the same newaccount twice must not be a duplicate transaction */
-    ctl_trx_opts o = {0, false, nonce++ % 600};
+    ctl_trx_opts o = {0, false, nonce++ % 600, 0};
     return ctl_push(c, &a, 1, &dev, 1, &o, NULL);
 }
 

@@ -143,7 +143,18 @@ typedef struct harness_chain {
     cps_chain_controller *chain;
 } harness_chain;
 
+/* The same, with protocol features the first block activates (cps_chain_controller_schedule_
+ * protocol_features), given by digest. */
+static inline int harness_chain_open_with(harness *h, harness_chain *c,
+                                          const cps_checksum256 *features, size_t nfeatures);
+
 static inline int harness_chain_open(harness *h, harness_chain *c)
+{
+    return harness_chain_open_with(h, c, NULL, 0);
+}
+
+static inline int harness_chain_open_with(harness *h, harness_chain *c,
+                                          const cps_checksum256 *features, size_t nfeatures)
 {
     snprintf(c->dir, sizeof c->dir, "/tmp/cps-host-chain-XXXXXX");
     if (!mkdtemp(c->dir)) return -1;
@@ -154,6 +165,8 @@ static inline int harness_chain_open(harness *h, harness_chain *c)
     o.state_sync = CPS_STATE_SYNC_NONE;
     o.block_log_no_sync = true;
     int rc = cps_chain_controller_open(&o, &c->chain);
+    if (!rc && nfeatures)
+        rc = cps_chain_controller_schedule_protocol_features(c->chain, features, nfeatures);
     if (rc) return rc;
     uint32_t slot = cps_chain_controller_head_timestamp(c->chain) + 1;
     rc = cps_chain_controller_start_block(c->chain, slot, cps_abi_name("eosio"));

@@ -217,7 +217,7 @@ TEST(updateauth_threshold_linkauth_deleteauth)
     ctl_action unlink = {"eosio", "unlinkauth", "alice@active", NULL,
                          "{\"account\":\"alice\",\"code\":\"eosio\",\"type\":\"setabi\"}"};
     ASSERT_OK(ctl_push(c, &unlink, 1, &alice, 1, NULL, NULL));
-    ASSERT_EQ(ctl_push(c, &unlink, 1, &alice, 1, &(ctl_trx_opts){0, false, 1}, NULL), CPS_ERR_ACCOUNT);
+    ASSERT_EQ(ctl_push(c, &unlink, 1, &alice, 1, &(ctl_trx_opts){0, false, 1, 0}, NULL), CPS_ERR_ACCOUNT);
     ASSERT_OK(ctl_push(c, &del, 1, &alice, 1, NULL, NULL));
     ASSERT_EQ(cps_chain_controller_get_permission(c, cps_abi_name("alice"), cps_abi_name("ops"), &a,
                                                   &parent, &auth, NULL),
@@ -277,13 +277,13 @@ TEST(expired_duplicate_and_tapos_rejected)
     uint8_t before[32], after[32];
     ASSERT_OK(cps_chain_controller_state_hash(c, before));
     /* expired: expiration before the pending block's time */
-    ctl_trx_opts expired = {-10, false, 0};
+    ctl_trx_opts expired = {-10, false, 0, 0};
     ASSERT_EQ(ctl_push(c, &abi, 1, &alice, 1, &expired, NULL), CPS_ERR_TX_EXPIRED);
     /* too far ahead */
-    ctl_trx_opts far = {7200, false, 0};
+    ctl_trx_opts far = {7200, false, 0, 0};
     ASSERT_EQ(ctl_push(c, &abi, 1, &alice, 1, &far, NULL), CPS_ERR_TX_EXPIRED);
     /* a reference block that is not ours */
-    ctl_trx_opts tapos = {0, true, 0};
+    ctl_trx_opts tapos = {0, true, 0, 0};
     ASSERT_EQ(ctl_push(c, &abi, 1, &alice, 1, &tapos, NULL), CPS_ERR_TX_TAPOS);
     ASSERT_OK(cps_chain_controller_state_hash(c, after));
     ASSERT_MEM_EQ(before, after, 32);

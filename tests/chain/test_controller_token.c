@@ -71,7 +71,7 @@ static int token_action(cps_chain_controller *c, const char *name, const char *a
                         cps_chain_transaction_trace **trace)
 {
     ctl_action a = {"eosio.token", name, auth, token_abi, json};
-    ctl_trx_opts o = {0, false, nonce};
+    ctl_trx_opts o = {0, false, nonce, 0};
     return ctl_push(c, &a, 1, key, 1, &o, trace);
 }
 

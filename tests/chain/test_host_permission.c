@@ -255,12 +255,18 @@ TEST(check_transaction_authorization_for_native_actions)
     ASSERT_EQ(check_trx(&f, t, keys, 0, &r), CPS_ERR_NOT_FOUND);
     ASSERT_CONTAINS(cps_last_error(), "cannot unlink non-existent permission link");
     cps_buf_free(&l);
-    /* canceldelay needs a deferred transaction, which CPS does not keep yet */
+    /* canceldelay of a transaction id that is not a delayed transaction: an error */
     uint8_t cd[48] = {0};
     cps_store_u64(cd, cps_abi_name("eosio"));
     cps_store_u64(cd + 8, cps_abi_name("active"));
     t = put_trx(&f, "eosio", "canceldelay", &eosio, 1, cd, sizeof cd);
     ASSERT_EQ(check_trx(&f, t, keys, 0, &r), CPS_ERR_NOT_FOUND);
+    ASSERT_CONTAINS(cps_last_error(), "there is no deferred transaction with that transaction id");
+    /* a canceling_auth the declared authorization does not satisfy: false */
+    cps_store_u64(cd, cps_abi_name("eosio.prods"));
+    t = put_trx(&f, "eosio", "canceldelay", &eosio, 1, cd, sizeof cd);
+    ASSERT_OK(check_trx(&f, t, keys, 0, &r));
+    ASSERT_EQ(r, 0);
     close_fixture(&f);
 }
 

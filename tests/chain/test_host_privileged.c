@@ -3,6 +3,7 @@
  * size protocol and bytes, set_blockchain_parameters_packed's decoding and validation, the
  * producer schedule checks of set_proposed_producers(_ex) (each of nodeos's refusals), and
  * get_active_producers' buffer rules. */
+#include "chain/controller_internal.h" /* cps_chain__feature_digest */
 #include "host_harness.h"
 
 static const cps_chain_intrinsic_group *const groups[] = {&cps_chain__host_privileged, NULL};
@@ -314,14 +315,23 @@ TEST(parameters_by_id)
     close_fixture(&f);
 }
 
-TEST(preactivate_feature_reads_a_digest)
+TEST(preactivate_feature_goes_to_the_controller)
 {
     fixture f;
     ASSERT_OK(open_fixture(&f));
     cps_vm_value a[1] = {HV_I32(131072 - 31)};
     ASSERT_EQ(harness_call(&f.h, "preactivate_feature", a, 1, NULL), CPS_ERR_TRAP);
+    uint8_t *m = harness_mem(&f.h);
+    memset(m, 0x5A, 32);
     a[0] = HV_I32(0);
-    ASSERT_EQ(harness_call(&f.h, "preactivate_feature", a, 1, NULL), CPS_ERR_UNSUPPORTED);
+    ASSERT_EQ(harness_call(&f.h, "preactivate_feature", a, 1, NULL), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "is unrecognized");
+    cps_checksum256 d;
+    ASSERT_OK(cps_chain__feature_digest("GET_SENDER", &d));
+    memcpy(m, d.b, 32);
+    ASSERT_OK(harness_call(&f.h, "preactivate_feature", a, 1, NULL));
+    ASSERT_EQ(harness_call(&f.h, "preactivate_feature", a, 1, NULL), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "is already pre-activated");
     close_fixture(&f);
 }
 

@@ -3,6 +3,7 @@
  * from the action trace, get_code_hash's packed result, get_block_num, get_action packing and
  * its size protocol, get_context_free_data (context-free actions only), send_deferred input
  * decoding, and the exact console text of printi128/printui128/printsf/printdf/printqf. */
+#include "chain/controller_internal.h" /* cps_chain__feature_digest */
 #include "host_harness.h"
 
 static const cps_chain_intrinsic_group *const groups[] = {
@@ -94,18 +95,34 @@ TEST(get_code_hash_and_get_block_num)
     harness_close(&h);
 }
 
-TEST(is_feature_activated_checks_its_input_then_asks_the_controller)
+TEST(is_feature_activated_answers_from_the_chain)
 {
     harness h;
+    harness_chain c;
     ASSERT_OK(harness_open(&h, groups));
-    cps_vm_value a[1] = {HV_I32(131072 - 16)}, res;
+    cps_checksum256 pre, sender;
+    ASSERT_OK(cps_chain__feature_digest("PREACTIVATE_FEATURE", &pre));
+    ASSERT_OK(cps_chain__feature_digest("GET_SENDER", &sender));
+    ASSERT_OK(harness_chain_open_with(&h, &c, &pre, 1)); /* the first block activates it */
+    uint8_t *m = harness_mem(&h);
+    memcpy(m, pre.b, 32);
+    memcpy(m + 32, sender.b, 32);
+    memset(m + 64, 0x5A, 32); /* no such feature */
+    cps_vm_value a[1] = {HV_I32(0)}, res;
+    ASSERT_OK(harness_call(&h, "is_feature_activated", a, 1, &res));
+    ASSERT_EQ(res.v.i32, 1);
+    a[0] = HV_I32(32);
+    ASSERT_OK(harness_call(&h, "is_feature_activated", a, 1, &res));
+    ASSERT_EQ(res.v.i32, 0);
+    a[0] = HV_I32(64);
+    ASSERT_OK(harness_call(&h, "is_feature_activated", a, 1, &res));
+    ASSERT_EQ(res.v.i32, 0);
+    a[0] = HV_I32(131072 - 16);
     ASSERT_EQ(harness_call(&h, "is_feature_activated", a, 1, &res), CPS_ERR_TRAP);
     a[0] = HV_I32(0);
     h.ctx.context_free = true;
     ASSERT_EQ(harness_call(&h, "is_feature_activated", a, 1, &res), CPS_ERR_STATE);
-    h.ctx.context_free = false;
-    /* the controller does not track protocol features yet: a clean refusal, not an answer */
-    ASSERT_EQ(harness_call(&h, "is_feature_activated", a, 1, &res), CPS_ERR_UNSUPPORTED);
+    harness_chain_close(&c);
     harness_close(&h);
 }
 
@@ -211,38 +228,51 @@ TEST(get_context_free_data_only_in_context_free_actions)
     harness_close(&h);
 }
 
-TEST(send_deferred_decodes_the_transaction_before_scheduling)
+TEST(send_deferred_and_cancel_deferred)
 {
     harness h;
     harness_chain c;
     ASSERT_OK(harness_open(&h, groups));
     ASSERT_OK(harness_chain_open(&h, &c));
+    h.ctx.receiver = cps_abi_name("eosio"); /* privileged: no sender authority to prove */
+    h.ctx.privileged = true;
     uint8_t *m = harness_mem(&h);
-    cps_permission_level auth = {cps_abi_name("alice"), cps_abi_name("active")};
+    cps_permission_level auth = {cps_abi_name("eosio"), cps_abi_name("active")};
     cps_action act;
-    make_action(&act, "alice", "later", &auth, 1, "data");
+    make_action(&act, "eosio", "later", &auth, 1, "data");
     cps_transaction t;
     memset(&t, 0, sizeof t);
     t.header.expiration = 1000;
+    t.header.delay_sec = 10;
     t.actions = &act;
     t.action_count = 1;
     cps_buf packed = {0};
     ASSERT_OK(cps_abi_transaction_pack(&packed, &t));
     memcpy(m + 100, packed.data, packed.size);
-    memset(m, 0, 16); /* sender id */
-    cps_vm_value a[5] = {HV_I32(0), HV_I64(cps_abi_name("alice")), HV_I32(100),
+    memcpy(m + 100 + packed.size, "trailing", 8);
+    memset(m, 0, 16); /* sender id 7 */
+    m[0] = 7;
+    cps_vm_value a[5] = {HV_I32(0), HV_I64(cps_abi_name("eosio")), HV_I32(100),
                          HV_I32(packed.size - 3), HV_I32(0)};
     ASSERT_NE(harness_call(&h, "send_deferred", a, 5, NULL), 0); /* truncated */
     ASSERT_CONTAINS(cps_last_error(), "send_deferred: transaction");
-    /* well-formed: handed to the controller, which refuses deferred transactions for now */
-    a[3] = HV_I32(packed.size);
-    ASSERT_EQ(harness_call(&h, "send_deferred", a, 5, NULL), CPS_ERR_UNSUPPORTED);
+    /* bytes after the transaction are ignored, as fc::raw::unpack ignores them */
+    a[3] = HV_I32(packed.size + 8);
+    ASSERT_OK(harness_call(&h, "send_deferred", a, 5, NULL));
+    ASSERT_NE(harness_call(&h, "send_deferred", a, 5, NULL), 0); /* same id, no replace */
+    a[4] = HV_I32(1);
+    ASSERT_OK(harness_call(&h, "send_deferred", a, 5, NULL)); /* replace_existing */
     a[0] = HV_I32(131072 - 8);
     ASSERT_EQ(harness_call(&h, "send_deferred", a, 5, NULL), CPS_ERR_TRAP);
     cps_vm_value cd[1] = {HV_I32(0)}, res;
-    ASSERT_EQ(harness_call(&h, "cancel_deferred", cd, 1, &res), CPS_ERR_UNSUPPORTED);
+    ASSERT_OK(harness_call(&h, "cancel_deferred", cd, 1, &res));
+    ASSERT_EQ(res.v.i32, 1);
+    ASSERT_OK(harness_call(&h, "cancel_deferred", cd, 1, &res));
+    ASSERT_EQ(res.v.i32, 0);
     h.ctx.context_free = true;
     ASSERT_EQ(harness_call(&h, "cancel_deferred", cd, 1, &res), CPS_ERR_STATE);
+    a[0] = HV_I32(0);
+    ASSERT_EQ(harness_call(&h, "send_deferred", a, 5, NULL), CPS_ERR_STATE);
     cps_buf_free(&packed);
     harness_chain_close(&c);
     harness_close(&h);

@@ -1,0 +1,62 @@
+/* api (chain endpoints): nodeos's /v1/chain/... endpoints on top of the HTTP server of api.h and the chain
+ * controller — reads, ABI conversions, transaction submission — as eosjs 22 and wharfkit use them.
+ *
+ * Threads (DESIGN.md §4). The controller belongs to the node's libuv loop, so everything that
+ * goes through it (push_transaction and friends, get_block from the block log, get_account,
+ * get_required_keys, ...) runs there as CPS_API_ON_LOOP handlers. The hot read-only queries
+ * never wait behind block production:
+ *   - get_info answers on the HTTP thread from a snapshot of the head the loop publishes after
+ *     every block (cps_chain_api_head_changed), under a mutex held for a copy;
+ *   - get_table_rows, get_table_by_scope, get_currency_balance and get_currency_stats answer on
+ *     the HTTP thread from a read-only LMDB view of the last committed block
+ *     (cps_state_view_open), which never blocks the writer.
+ *
+ * Push endpoints answer when the block holding the transaction commits (at most one 500 ms slot
+ * later): a client then reads its own writes, and a 202 means the transaction is final.
+ *
+ * Irreversibility: CPS has one producer and no fork database yet, so every committed block is
+ * final at once and last_irreversible_block_num equals head_block_num (docs/node.md).
+ *
+ * Ownership: the cps_chain_api borrows the controller, loop, server and metrics given to it; it
+ * must be destroyed after the server has stopped and before the controller closes. */
+#ifndef CPS_API_CHAIN_API_H
+#define CPS_API_CHAIN_API_H
+
+#include "api/api.h"
+#include "chain/controller.h"
+
+typedef struct cps_chain_api cps_chain_api;
+
+typedef struct cps_chain_api_options {
+    cps_chain_controller *controller; /* borrowed; used on the loop thread only */
+    cps_api_server *server;           /* borrowed; endpoints are added to it */
+    cps_api_metrics *metrics;         /* borrowed; NULL: the server's registry */
+    const char *server_version_string; /* e.g. "v0.1.0"; borrowed until create returns */
+} cps_chain_api_options;
+
+/* Registers every /v1/chain/... endpoint on opt->server (which must not be started yet) and
+ * publishes the first head snapshot. Call on the loop thread. Caller frees *out with
+ * cps_chain_api_destroy. Errors: the server's (CPS_ERR_EXISTS for a path added twice), NOMEM. */
+CPS_MUST_USE int cps_chain_api_create(const cps_chain_api_options *opt, cps_chain_api **out);
+void cps_chain_api_destroy(cps_chain_api *api);
+
+/* Called on the loop after each committed block (and after open): refreshes the get_info
+ * snapshot and the head/LIB gauges. `raw_block` (may be NULL) is the committed block, whose
+ * transaction count and usage feed the metrics. */
+void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block);
+
+/* Called on the loop when the pending block was dropped instead of committed: transactions
+ * waiting for it are answered with an error (they are not in the chain). */
+void cps_chain_api_block_aborted(cps_chain_api *api, const char *why);
+
+/* The get_info JSON body (as served), for tests and tools; appended to out. Thread-safe. */
+int cps_chain_api_info_json(cps_chain_api *api, cps_buf *out);
+
+/* Reads the binary ABI of `account` from a read-only view (any thread). *out is replaced; empty
+ * when the account has none. CPS_ERR_NOT_FOUND if there is no such account. The record layout
+ * read here is the controller's chain.account (controller.c); tests/node/test_chain_api.c checks
+ * this reader against cps_chain_controller_get_abi so a layout change cannot go unnoticed. */
+CPS_MUST_USE int cps_chain_api_view_abi(cps_state *st, cps_state_view *v, cps_name account,
+                                        cps_buf *out);
+
+#endif

@@ -117,6 +117,14 @@ struct cps_cli_ctx {
     FILE *err; /* errors, prompts, notices */
     cps_cli_abi_file *abi_files;
     size_t abi_file_count;
+    /* Node commands set node_abis: contracts without an --abi-file then get their ABI from
+     * /v1/chain/get_abi, fetched once per run (a NULL abi records a contract without one). */
+    bool node_abis;
+    struct cps_cli_node_abi {
+        cps_name account;
+        cps_abi *abi; /* owned; NULL: the account has no ABI */
+    } *node_abi_cache;
+    size_t node_abi_count;
 };
 
 void cps_cli_ctx_free(cps_cli_ctx *ctx);
@@ -126,6 +134,16 @@ void cps_cli_ctx_free(cps_cli_ctx *ctx);
 int cps_cli_error(cps_cli_ctx *ctx, int code, const char *fmt, ...) CPS_PRINTF(3, 4);
 
 /* ---- shared helpers (input.c, pretty.c) -------------------------------------------------- */
+
+/* Prints an error as cleos prints nodeos's and keosd's: "Error <code>: <what>", then
+ * "Error Details:" and the formatted detail (skipped when fmt is NULL or empty), on ctx->err.
+ * Returns CPS_CLI_EXIT_FAIL. */
+int cps_cli_eosio_error(cps_cli_ctx *ctx, uint32_t code, const char *what, const char *fmt, ...)
+    CPS_PRINTF(4, 5);
+
+/* Prompts on ctx->err and reads one line from standard input into buf (without its newline),
+ * not echoed on a terminal, as cleos asks for passwords and keys. The caller wipes buf. */
+CPS_MUST_USE int cps_cli_read_secret(cps_cli_ctx *ctx, const char *prompt, char *buf, size_t cap);
 
 /* Reads a whole file into a NUL-terminated buffer the caller frees with free(). Files above
  * 64 MiB are refused (CPS_ERR_LIMIT). Errors name the path and the system's reason. */
@@ -146,8 +164,8 @@ int cps_cli_print_json(cps_cli_ctx *ctx, const char *json, size_t n);
 
 /* Records an --abi-file value ("account:path") in the context (validated, not loaded yet). */
 CPS_MUST_USE int cps_cli_abi_file_add(cps_cli_ctx *ctx, const char *spec);
-/* The ABI for a contract account: from --abi-file (loaded now if needed), else eosio's native ABI
- * for the account eosio, else NULL with *found = false (not an error: the caller decides).
+/* The ABI for a contract account: from --abi-file (loaded now if needed), else (with
+ * ctx->node_abis) the node's, else eosio's native ABI for the account eosio, else NULL with *found = false (not an error: the caller decides).
  * Loading errors (unreadable or invalid ABI file) are returned. */
 CPS_MUST_USE int cps_cli_abi_for(cps_cli_ctx *ctx, cps_name account, const cps_abi **abi,
                                  bool *found);
@@ -186,11 +204,83 @@ CPS_MUST_USE int cps_cli_load_transaction(cps_cli_ctx *ctx, const json_t *value,
                                           cps_arena *arena, cps_signed_transaction *out,
                                           bool *was_packed);
 
+/* ---- the node API (http_client.c) -------------------------------------------------------- */
+
+/* POSTs `body` to url + path over HTTP/1.1 (http:// only) and returns the status and the body
+ * (NUL-terminated; caller frees *response with free()). Fails on connection errors, time-outs
+ * (60 s without progress), malformed responses and bodies over 64 MiB. */
+CPS_MUST_USE int cps_cli_http_post(const char *url, const char *path, const char *body,
+                                   size_t body_size, int *status, char **response,
+                                   size_t *response_size);
+/* Calls the node API at ctx->url: `params` (borrowed; NULL for no body) as compact JSON. On a
+ * 2xx reply gives the parsed value (*result, caller json_decref()s) and/or the reply text
+ * (*text, caller frees), either pointer may be NULL. On failure prints the error as cleos does
+ * (for nodeos error bodies: "Error <code>: <what>", "Error Details:", the details) and returns
+ * CPS_CLI_EXIT_FAIL. */
+CPS_MUST_USE int cps_cli_call(cps_cli_ctx *ctx, const char *path, json_t *params, json_t **result,
+                              char **text);
+
+/* The ABI the node holds for a contract (/v1/chain/get_abi), cached in ctx; *out is NULL when the
+ * account has no ABI. Borrowed until cps_cli_ctx_free. Errors (unreachable node, bad ABI) are
+ * returned with a detail, not printed. */
+CPS_MUST_USE int cps_cli_node_abi(cps_cli_ctx *ctx, cps_name account, const cps_abi **out);
+
+/* ---- transactions to the node (cmd_push.c) ------------------------------------------------ */
+
+/* The transaction options every pushing command accepts (-x, -s, -d, -j, -p, --return-packed,
+ * --max-cpu-usage-ms, --max-net-usage, --delay-sec); end with {0} after them is done by the
+ * macro's user. */
+#define CPS_CLI_TRX_OPTIONS                                                                        \
+    {"-x,--expiration", "INT", "30", "Set the time in seconds before a transaction expires", false}, \
+    {"-s,--skip-sign", NULL, NULL, "Specify if unlocked wallet keys should be used to sign transaction", false}, \
+    {"-j,--json", NULL, NULL, "Print result as JSON", false},                                     \
+    {"-d,--dont-broadcast", NULL, NULL, "Don't broadcast transaction to the network (just print to stdout)", false}, \
+    {"--return-packed", NULL, NULL, "Used in conjunction with --dont-broadcast to get the packed transaction", false}, \
+    {"-p,--permission", "TEXT", NULL, "An account and permission level to authorize, as in 'account@permission'", true}, \
+    {"--max-cpu-usage-ms", "UINT", NULL, "Set an upper limit on the milliseconds of cpu usage budget, for the execution of the transaction (defaults to 0 which means no limit)", false}, \
+    {"--max-net-usage", "UINT", NULL, "Set an upper limit on the net usage budget, in bytes, for the transaction (defaults to 0 which means no limit)", false}, \
+    {"--delay-sec", "UINT", NULL, "Set the delay_sec seconds, defaults to 0s", false}
+
+/* An authority from a public key ({threshold 1, the key with weight 1}) or from JSON text or a
+ * file holding it (cleos's parse_json_authority_or_key). New reference. */
+CPS_MUST_USE int cps_cli_parse_authority(const char *text, json_t **out);
+
+/* Builds the authorization array of an action from -p values ("actor@perm"; "actor" means
+ * actor@active), or from `default_actor`@`default_perm` when no -p is given (NULL: none).
+ * New reference. */
+CPS_MUST_USE int cps_cli_authorization(const cps_cli_args *args, const char *default_actor,
+                                       const char *default_perm, json_t **out);
+/* An action object {"account","name","authorization","data":hex} with `data` packed from JSON
+ * through the contract's ABI (`data_json` borrowed) or given as raw bytes (data_json NULL). */
+CPS_MUST_USE int cps_cli_make_action(cps_cli_ctx *ctx, const char *account, const char *name,
+                                     json_t *authorization, const json_t *data_json,
+                                     const uint8_t *raw, size_t raw_size, json_t **out);
+/* cleos's send_actions: TaPoS and expiration from get_info, signing with the wallet keys the
+ * node says are required, then push (or print with -d), printing the result as cleos does.
+ * `actions` is stolen. Returns the exit code. */
+int cps_cli_send_actions(cps_cli_ctx *ctx, const cps_cli_args *args, json_t *actions);
+
+/* ---- wallet keys (cmd_wallet.c) ---------------------------------------------------------- */
+
+/* The private keys of every unlocked wallet (each wallet's session is refreshed, as any keosd
+ * call resets its timer). *keys is owned by the caller, who wipes it (cps_wipe) and frees it.
+ * CPS_ERR_NOT_FOUND: no wallet is open; CPS_ERR_STATE: none is unlocked. */
+CPS_MUST_USE int cps_cli_wallet_unlocked_keys(cps_cli_ctx *ctx, cps_private_key **keys,
+                                              size_t *count);
+/* Prints a failure of cps_cli_wallet_unlocked_keys as cleos prints keosd's; returns exit code 1. */
+int cps_cli_wallet_keys_error(cps_cli_ctx *ctx, int rc);
+
 /* ---- commands ----------------------------------------------------------------------------- */
 extern const cps_cli_command cps_cli_cmd_root;
 extern const cps_cli_command cps_cli_cmd_version;
 extern const cps_cli_command cps_cli_cmd_create;
 extern const cps_cli_command cps_cli_cmd_convert;
 extern const cps_cli_command cps_cli_cmd_sign;
+extern const cps_cli_command cps_cli_cmd_wallet;
+extern const cps_cli_command cps_cli_cmd_get;
+extern const cps_cli_command cps_cli_cmd_push;
+extern const cps_cli_command cps_cli_cmd_set;
+extern const cps_cli_command cps_cli_cmd_transfer;
+extern const cps_cli_command cps_cli_cmd_create_account; /* listed under `create` */
 
 #endif

@@ -1,5 +1,5 @@
-/* cmd_create: `cps create ...` — for now `create key` (a new key pair, printed as cleos prints
- * it); `create account` joins when the node API exists. */
+/* cmd_create: `cps create ...` — `create key` (a new key pair, printed as cleos prints it) and
+ * `create account` (cmd_create_account.c). */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -87,7 +87,8 @@ static const cps_cli_command cmd_create_key = {
     .run = run_create_key,
 };
 
-static const cps_cli_command *const create_subcommands[] = {&cmd_create_key, NULL};
+static const cps_cli_command *const create_subcommands[] = {&cmd_create_key,
+                                                            &cps_cli_cmd_create_account, NULL};
 
 const cps_cli_command cps_cli_cmd_create = {
     .name = "create",

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define MAX_INPUT_FILE (64u * 1024 * 1024)
 
@@ -196,6 +198,14 @@ int cps_cli_abi_for(cps_cli_ctx *ctx, cps_name account, const cps_abi **abi, boo
         *found = true;
         return 0;
     }
+    if (ctx->node_abis) {
+        int rc = cps_cli_node_abi(ctx, account, abi);
+        if (rc) return rc;
+        if (*abi) {
+            *found = true;
+            return 0;
+        }
+    }
     /* Offline stand-in for the chain: eosio's native actions (newaccount, updateauth, linkauth,
      * ...) have a fixed ABI that every chain installs at genesis. */
     if (account == cps_abi_name("eosio")) {
@@ -219,9 +229,53 @@ void cps_cli_ctx_free(cps_cli_ctx *ctx)
     for (size_t i = 0; i < ctx->abi_file_count; i++)
         cps_abi_free(ctx->abi_files[i].abi);
     free(ctx->abi_files);
+    for (size_t i = 0; i < ctx->node_abi_count; i++)
+        cps_abi_free(ctx->node_abi_cache[i].abi);
+    free(ctx->node_abi_cache);
+    ctx->node_abi_cache = NULL;
+    ctx->node_abi_count = 0;
     free(ctx->url);
     free(ctx->wallet_url);
     ctx->abi_files = NULL;
     ctx->abi_file_count = 0;
     ctx->url = ctx->wallet_url = NULL;
+}
+
+/* ---- nodeos/keosd-shaped errors and secret prompts ----------------------------------------- */
+
+int cps_cli_eosio_error(cps_cli_ctx *ctx, uint32_t code, const char *what, const char *fmt, ...)
+{
+    fprintf(ctx->err, "Error %u: %s\n", code, what);
+    if (fmt && *fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("Error Details:\n", ctx->err);
+        vfprintf(ctx->err, fmt, ap);
+        fputc('\n', ctx->err);
+        va_end(ap);
+    }
+    return CPS_CLI_EXIT_FAIL;
+}
+
+int cps_cli_read_secret(cps_cli_ctx *ctx, const char *prompt, char *buf, size_t cap)
+{
+    struct termios saved, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    fputs(prompt, ctx->err);
+    fflush(ctx->err);
+    if (tty) {
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *line = fgets(buf, (int)cap, stdin);
+    if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    /* End the prompt's line: the typed text was not echoed (or came from a pipe). */
+    fputc('\n', ctx->err);
+    if (!line) {
+        buf[0] = '\0';
+        return cps_fail(CPS_ERR_INVALID_ARG, "nothing given on standard input");
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
 }

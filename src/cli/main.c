@@ -22,7 +22,9 @@ static const cps_cli_option root_options[] = {
 /* The top-level commands. The node-facing ones (get, push, set, wallet, system, ...) join this
  * list as they are written. */
 static const cps_cli_command *const root_subcommands[] = {
-    &cps_cli_cmd_version, &cps_cli_cmd_create, &cps_cli_cmd_convert, &cps_cli_cmd_sign, NULL,
+    &cps_cli_cmd_version, &cps_cli_cmd_create, &cps_cli_cmd_convert,
+    &cps_cli_cmd_sign,    &cps_cli_cmd_wallet, &cps_cli_cmd_get,
+    &cps_cli_cmd_push,    &cps_cli_cmd_set,    &cps_cli_cmd_transfer, NULL,
 };
 
 /* `--version` works without a subcommand, so the root has a run function that only answers it

@@ -149,9 +149,20 @@ int cps_node_open_chain(const cps_node_options *o, cps_chain_controller **ctl)
     snprintf(state, sizeof state, "%s/state", o->data_dir);
     snprintf(aside, sizeof aside, "%s/blocks.replay", o->data_dir);
     int rc;
-    if (o->snapshot)
-        return cps_fail(CPS_ERR_UNSUPPORTED,
-                        "--snapshot: the controller cannot start from a state snapshot yet");
+    if (o->snapshot) {
+        /* nodeos's rule: a snapshot starts an empty data directory; later starts need none. */
+        if (exists(state) || exists(blocks))
+            return cps_fail(CPS_ERR_INVALID_ARG,
+                            "--snapshot: %s already holds a chain (use an empty --data-dir)",
+                            o->data_dir);
+        cps_chain_controller_options so = {0};
+        so.data_dir = o->data_dir;
+        so.snapshot = o->snapshot;
+        cps_log_info("node", "starting from snapshot %s", o->snapshot);
+        rc = cps_chain_controller_open(&so, ctl);
+        if (rc) return cps_fail_prefix(rc, "--snapshot %s", o->snapshot);
+        return 0;
+    }
     if (o->delete_all_blocks) {
         cps_log_warn("node", "--delete-all-blocks: removing %s and %s", state, blocks);
         if ((rc = remove_tree(state)) || (rc = remove_tree(blocks)) || (rc = remove_tree(aside)))

@@ -97,11 +97,27 @@ static int choose_producer(node *n)
     bool have_genesis =
         cps_chain_block_log_genesis(cps_chain_controller_block_log(n->ctl), &g) == 0;
     bool dev_chain = false;
-    if (have_genesis) {
-        cps_public_key dev;
-        if (cps_public_key_from_string(CPS_NODE_DEV_PUBLIC_KEY, strlen(CPS_NODE_DEV_PUBLIC_KEY),
-                                       &dev) == 0)
+    cps_public_key dev;
+    if (cps_public_key_from_string(CPS_NODE_DEV_PUBLIC_KEY, strlen(CPS_NODE_DEV_PUBLIC_KEY),
+                                   &dev) == 0) {
+        if (have_genesis) {
             dev_chain = cps_public_key_compare(&dev, &g.initial_key) == 0;
+        } else {
+            /* A chain started from a snapshot has no genesis in its log: it is a development
+             * chain when eosio's owner is still the development key alone, as genesis made it. */
+            cps_arena a;
+            cps_abi_arena_init(&a);
+            cps_name parent;
+            cps_authority auth;
+            int64_t last_used;
+            if (cps_chain_controller_get_permission(n->ctl, cps_abi_name("eosio"),
+                                                    cps_abi_name("owner"), &a, &parent, &auth,
+                                                    &last_used) == 0)
+                dev_chain = auth.threshold == 1 && auth.key_count == 1 &&
+                            auth.account_count == 0 && auth.wait_count == 0 &&
+                            cps_public_key_compare(&dev, &auth.keys[0].key) == 0;
+            cps_abi_arena_free(&a);
+        }
     }
     if (!o->has_producer && o->signer_count == 0 && dev_chain) {
         /* A development chain produces out of the box, as nodeos's tutorials configure it. */
@@ -191,6 +207,14 @@ int main(int argc, char **argv)
     cps_chain_controller_head_id(n.ctl, &id);
     cps_hex_encode(hex, id.b, 32);
     cps_hex_encode(chain, cps_chain_controller_chain_id(n.ctl)->b, 32);
+    if (n.opt.write_snapshot) {
+        rc = cps_chain_controller_write_snapshot(n.ctl, n.opt.write_snapshot);
+        if (rc) goto fail;
+        printf("%u %s\n", cps_chain_controller_head_num(n.ctl), n.opt.write_snapshot);
+        cps_chain_controller_close(n.ctl);
+        cps_node_options_free(&n.opt);
+        return 0;
+    }
     if (n.opt.print_state_hash) {
         uint8_t h[32];
         char hh[65];

@@ -32,6 +32,7 @@ typedef struct cps_node_options {
     bool enable_stale_production;
     bool replay, hard_replay, delete_all_blocks;
     bool print_state_hash; /* open, print "<head> <state hash>", exit (CPS) */
+    char *write_snapshot;  /* open, write a snapshot of the head to this file, exit (CPS) */
     int64_t max_transaction_time_ms;
     bool log_json;
     enum cps_log_level log_level;

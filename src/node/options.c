@@ -32,6 +32,7 @@ static const opt_def NODE_OPTIONS[] = {
     {"log-level", OPT_VALUE, "debug, info, warn, error (CPS)"},
     {"log-format", OPT_VALUE, "plain or json lines on stderr (CPS)"},
     {"print-state-hash", OPT_FLAG, "open the chain, print '<head> <state sha256>' and exit (CPS)"},
+    {"write-snapshot", OPT_VALUE, "open the chain, write a state snapshot of the head to FILE, exit (CPS)"},
     {"p2p-listen-endpoint", OPT_VALUE, "reserved for the network issue"},
     {"p2p-peer-address", OPT_VALUE, "reserved for the network issue"},
     {"p2p-server-address", OPT_VALUE, "reserved for the network issue"},
@@ -132,6 +133,7 @@ static int apply(cps_node_options *o, const char *name, const char *value)
     if (!strcmp(name, "hard-replay-blockchain")) return parse_bool(name, value, &o->hard_replay);
     if (!strcmp(name, "delete-all-blocks")) return parse_bool(name, value, &o->delete_all_blocks);
     if (!strcmp(name, "print-state-hash")) return parse_bool(name, value, &o->print_state_hash);
+    if (!strcmp(name, "write-snapshot")) return set_str(&o->write_snapshot, value);
     if (!strcmp(name, "max-transaction-time")) {
         char *end;
         errno = 0;
@@ -307,6 +309,7 @@ void cps_node_options_free(cps_node_options *o)
     free(o->genesis_json);
     free(o->genesis_timestamp);
     free(o->snapshot);
+    free(o->write_snapshot);
     for (size_t i = 0; i < o->api_count; i++) {
         free(o->api[i].name);
         free(o->api[i].value);

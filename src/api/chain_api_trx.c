@@ -447,7 +447,8 @@ void chain_api_get_block(cps_api_request *req, void *user)
         }
         json_array_append_new(trxs, json_pack("{s:s,s:I,s:I,s:o}", "status",
                                               r->status < 5 ? TRX_STATUS[r->status] : "unknown",
-                                              (json_int_t)r->cpu_usage_us, "net_usage_words",
+                                              "cpu_usage_us", (json_int_t)r->cpu_usage_us,
+                                              "net_usage_words",
                                               (json_int_t)r->net_usage_words, "trx",
                                               trx ? trx : json_null()));
     }

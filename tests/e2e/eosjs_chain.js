@@ -43,6 +43,11 @@ function assert(cond, msg) { if (!cond) throw new Error(msg); }
       data: { from: 'alice', to: 'bob', quantity: '5.0000 CPS', memo: '' } }]);
     const bal = await rpc.get_currency_balance('eosio.token', 'alice', 'CPS');
     assert(bal.length === 1 && bal[0] === '20.0000 CPS', JSON.stringify(bal));
+    // The block holding the transfer lists it with its receipt (get_block once crashed on this).
+    const block = await rpc.get_block(r.processed.block_num);
+    const receipt = block.transactions.find((t) => (t.trx.id || t.trx) === r.transaction_id);
+    assert(receipt && receipt.status === 'executed' && receipt.cpu_usage_us > 0 &&
+      receipt.net_usage_words > 0, JSON.stringify(block.transactions));
     const rows = await rpc.get_table_rows({ code: 'eosio.token', scope: 'bob', table: 'accounts', json: true });
     assert(rows.rows.length === 1 && rows.rows[0].balance === '5.0000 CPS', JSON.stringify(rows));
   });

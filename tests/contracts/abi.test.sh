@@ -10,7 +10,10 @@ source tests/contracts/lib.sh
 for name in $(contract_names); do
   abi=contracts/$name/$name.abi
   if [[ ! -f $abi ]]; then fail "$abi exists"; continue; fi
-  run_checker node tests/contracts/abi_check.js "$abi" contracts/"$name"/*.[ch]
+  # Shared protocol structs (cps/protocol.h) the contract includes are offered to the checker.
+  libs=()
+  grep -q '#include "cps/protocol.h"' contracts/"$name"/*.[ch] && libs+=(+contracts/sdk/cps/protocol.h)
+  run_checker node tests/contracts/abi_check.js "$abi" contracts/"$name"/*.[ch] "${libs[@]}"
 done
 for name in $(test_contract_names); do
   abi=contracts/test/$name.abi

@@ -196,6 +196,84 @@ function packParams(fields) {
   return Buffer.concat(out);
 }
 
+function normalizeAuthority(auth) {
+  const n = (v) => (typeof v === 'bigint' ? v : nameValue(v));
+  return {
+    threshold: Number(auth.threshold),
+    keys: (auth.keys || []).map((k) => ({ key: String(k.key), weight: Number(k.weight) })),
+    accounts: (auth.accounts || []).map((a) => ({ permission: { actor: n(a.permission.actor), permission: n(a.permission.permission) }, weight: Number(a.weight) })),
+    waits: (auth.waits || []).map((w) => ({ wait_sec: Number(w.wait_sec), weight: Number(w.weight) })),
+  };
+}
+
+// Native eosio actions (EOSIO eosio_contract.cpp), for packing their data and for the emulator's
+// own handlers.
+const NATIVE_ABI = ABI.from({
+  version: 'eosio::abi/1.1',
+  structs: [
+    { name: 'permission_level', base: '', fields: [{ name: 'actor', type: 'name' }, { name: 'permission', type: 'name' }] },
+    { name: 'key_weight', base: '', fields: [{ name: 'key', type: 'public_key' }, { name: 'weight', type: 'uint16' }] },
+    { name: 'permission_level_weight', base: '', fields: [{ name: 'permission', type: 'permission_level' }, { name: 'weight', type: 'uint16' }] },
+    { name: 'wait_weight', base: '', fields: [{ name: 'wait_sec', type: 'uint32' }, { name: 'weight', type: 'uint16' }] },
+    { name: 'authority', base: '', fields: [{ name: 'threshold', type: 'uint32' }, { name: 'keys', type: 'key_weight[]' },
+      { name: 'accounts', type: 'permission_level_weight[]' }, { name: 'waits', type: 'wait_weight[]' }] },
+    { name: 'newaccount', base: '', fields: [{ name: 'creator', type: 'name' }, { name: 'name', type: 'name' },
+      { name: 'owner', type: 'authority' }, { name: 'active', type: 'authority' }] },
+    { name: 'updateauth', base: '', fields: [{ name: 'account', type: 'name' }, { name: 'permission', type: 'name' },
+      { name: 'parent', type: 'name' }, { name: 'auth', type: 'authority' }] },
+    { name: 'deleteauth', base: '', fields: [{ name: 'account', type: 'name' }, { name: 'permission', type: 'name' }] },
+    { name: 'setcode', base: '', fields: [{ name: 'account', type: 'name' }, { name: 'vmtype', type: 'uint8' },
+      { name: 'vmversion', type: 'uint8' }, { name: 'code', type: 'bytes' }] },
+    { name: 'setabi', base: '', fields: [{ name: 'account', type: 'name' }, { name: 'abi', type: 'bytes' }] },
+  ],
+  actions: ['newaccount', 'updateauth', 'deleteauth', 'setcode', 'setabi'].map((n) => ({ name: n, type: n, ricardian_contract: '' })),
+});
+
+// Reads a packed authority (keys are kept as the hex of their packed bytes).
+function readAuthority(r) {
+  const threshold = r.u32();
+  const keys = [], accounts = [], waits = [];
+  for (let n = r.varuint32(); n > 0; n--) {
+    const type = r.varuint32();
+    if (type > 1) fail('unpack_exception', 'unsupported key type');
+    keys.push({ key: Buffer.concat([Buffer.from([type]), r.bytes(33)]).toString('hex'), weight: r.u16() });
+  }
+  for (let n = r.varuint32(); n > 0; n--) accounts.push({ permission: { actor: r.u64(), permission: r.u64() }, weight: r.u16() });
+  for (let n = r.varuint32(); n > 0; n--) waits.push({ wait_sec: r.u32(), weight: r.u16() });
+  return { threshold, keys, accounts, waits };
+}
+
+// EOSIO's validate(authority): weights sum to the threshold at least, sorted unique entries.
+function authorityValid(a) {
+  if (a.threshold === 0) return false;
+  let total = 0;
+  for (const x of [...a.keys, ...a.accounts, ...a.waits]) { if (x.weight === 0) return false; total += x.weight; }
+  for (let i = 1; i < a.accounts.length; i++) {
+    const p = a.accounts[i - 1].permission, q = a.accounts[i].permission;
+    if (p.actor > q.actor || (p.actor === q.actor && p.permission >= q.permission)) return false;
+  }
+  return total >= a.threshold;
+}
+
+// Reads a packed vector<permission_level> into "actor@permission" strings.
+function readLevels(buf) {
+  const levels = new Set();
+  if (!buf.length) return levels;
+  const r = new ByteReader(buf);
+  for (let n = r.varuint32(); n > 0; n--) levels.add(`${r.u64()}@${r.u64()}`);
+  return levels;
+}
+function readKeys(buf) {
+  const keys = new Set();
+  if (!buf.length) return keys;
+  const r = new ByteReader(buf);
+  for (let n = r.varuint32(); n > 0; n--) {
+    const type = r.varuint32();
+    keys.add(Buffer.concat([Buffer.from([type]), r.bytes(33)]).toString('hex'));
+  }
+  return keys;
+}
+
 class Chain {
   constructor() {
     this.accounts = new Map(); // name value -> { privileged, module, abi, limits, created }
@@ -213,8 +291,81 @@ class Chain {
 
   createAccount(name, { privileged = false } = {}) {
     const v = nameValue(name);
-    this.accounts.set(v, { privileged, module: null, abi: null, limits: [-1n, -1n, -1n], created: this.time });
+    // Default authorities: one (fake) key each, as `cps create account` would set.
+    const keyAuth = (k) => ({ threshold: 1, keys: [{ key: k, weight: 1 }], accounts: [], waits: [] });
+    const permissions = new Map([
+      [nameValue('owner'), { parent: 0n, auth: keyAuth(`${name}-owner-key`), lastUsed: this.time }],
+      [nameValue('active'), { parent: nameValue('owner'), auth: keyAuth(`${name}-active-key`), lastUsed: this.time }],
+    ]);
+    this.accounts.set(v, { privileged, module: null, abi: null, limits: [-1n, -1n, -1n], created: this.time, permissions });
     return v;
+  }
+
+  // ---- permissions (EOSIO authorization_manager, simplified: no linkauth minimums) ----
+
+  // authority: { threshold, keys: [{key, weight}], accounts: [{permission: {actor, permission}, weight}],
+  // waits: [{wait_sec, weight}] }; actor/permission as text or BigInt.
+  setAuthority(account, permission, auth, parent) {
+    const acct = this.accounts.get(nameValue(account));
+    if (!acct) throw new Error(`no account ${account}`);
+    const perm = nameValue(permission);
+    const old = acct.permissions.get(perm);
+    acct.permissions.set(perm, {
+      parent: parent !== undefined ? nameValue(parent) : old ? old.parent : nameValue('owner'),
+      auth: normalizeAuthority(auth),
+      lastUsed: old ? old.lastUsed : this.time,
+    });
+  }
+
+  permission(account, permission) {
+    const acct = this.accounts.get(typeof account === 'bigint' ? account : nameValue(account));
+    return acct ? acct.permissions.get(typeof permission === 'bigint' ? permission : nameValue(permission)) : undefined;
+  }
+
+  // EOSIO authority_checker: is actor@permission satisfied by the provided keys and permission
+  // levels (a Set of "actor@permission" strings of BigInts) with `delaySec` of delay?
+  satisfied(actor, permission, provided, delaySec = 0, depth = 0) {
+    if (provided.levels.has(`${actor}@${permission}`)) return true;
+    if (depth > 6) return false;
+    const p = this.permission(actor, permission);
+    if (!p) return false;
+    let total = 0;
+    for (const k of p.auth.keys) if (provided.keys.has(k.key)) total += k.weight;
+    for (const a of p.auth.accounts)
+      if (this.satisfied(a.permission.actor, a.permission.permission, provided, delaySec, depth + 1)) total += a.weight;
+    for (const w of p.auth.waits) if (delaySec >= w.wait_sec) total += w.weight;
+    return total >= p.auth.threshold;
+  }
+
+  // Every declared authorization of every action satisfied?
+  actionsAuthorized(actions, provided, delaySec = 0) {
+    return actions.every((act) => act.authorization.every((l) => this.satisfied(l.actor, l.permission, provided, delaySec)));
+  }
+
+  // The producer schedule becomes active: eosio.prods' permissions follow it as EOSIO maintains
+  // them (active: 2/3+1 of the producers, prod.major: 1/2+1, prod.minor: 1/3+1; each producer@active).
+  activateProposedSchedule() {
+    if (!this.proposedSchedule) throw new Error('no proposed schedule');
+    this.activeProducers = JSON.parse(this.proposedSchedule).map(([n]) => BigInt(n));
+    this.proposedSchedule = null;
+    this.updateProducerAuthority();
+  }
+
+  setActiveProducers(names) {
+    this.activeProducers = names.map((n) => nameValue(n));
+    this.updateProducerAuthority();
+  }
+
+  updateProducerAuthority() {
+    const prods = nameValue('eosio.prods');
+    if (!this.accounts.has(prods)) this.createAccount('eosio.prods');
+    const sorted = [...this.activeProducers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const accounts = sorted.map((p) => ({ permission: { actor: p, permission: nameValue('active') }, weight: 1 }));
+    const n = sorted.length;
+    const make = (num, den) => ({ threshold: Math.floor((n * num) / den) + 1, keys: [], accounts, waits: [] });
+    this.setAuthority('eosio.prods', 'active', make(2, 3), 'owner');
+    this.setAuthority('eosio.prods', 'prod.major', make(1, 2), 'active');
+    this.setAuthority('eosio.prods', 'prod.minor', make(1, 3), 'prod.major');
   }
 
   setCode(name, wasmPath, abiPath) {
@@ -228,10 +379,12 @@ class Chain {
   packActionData(account, name, data) {
     if (data instanceof Uint8Array) return Buffer.from(data);
     const acct = this.accounts.get(nameValue(account));
-    if (!acct || !acct.abi) throw new Error(`no ABI for ${account}`);
-    const action = acct.abi.actions.find((a) => String(a.name) === name);
+    let abi = acct && acct.abi;
+    if (account === 'eosio' && NATIVE_ABI.actions.some((a) => String(a.name) === name)) abi = NATIVE_ABI;
+    if (!abi) throw new Error(`no ABI for ${account}`);
+    const action = abi.actions.find((a) => String(a.name) === name);
     if (!action) throw new Error(`${account} ABI has no action ${name}`);
-    return Buffer.from(Serializer.encode({ object: data, abi: acct.abi, type: String(action.type) }).array);
+    return Buffer.from(Serializer.encode({ object: data, abi, type: String(action.type) }).array);
   }
 
   // Reads a table's rows (decoded with the owner's ABI when a type is known).
@@ -253,7 +406,9 @@ class Chain {
     const snapshot = {
       db: this.db.clone(),
       deferred: new Map(this.deferred),
-      accounts: new Map([...this.accounts].map(([k, a]) => [k, { ...a, limits: [...a.limits] }])),
+      accounts: new Map([...this.accounts].map(([k, a]) => [k, { ...a, limits: [...a.limits],
+        permissions: new Map([...a.permissions].map(([pk, p]) => [pk, { ...p }])) }])),
+      activeProducers: this.activeProducers,
       params: this.blockchainParameters,
     };
     const header = {
@@ -275,10 +430,14 @@ class Chain {
       this.deferred = snapshot.deferred;
       this.accounts = snapshot.accounts;
       this.blockchainParameters = snapshot.params;
+      this.activeProducers = snapshot.activeProducers;
       if (e instanceof ChainError) { e.traces = traces; throw e; }
       if (e instanceof WebAssembly.RuntimeError) throw Object.assign(new ChainError('wasm_execution_error', e.message), { traces });
       throw e;
     }
+    // EOSIO records when each declared permission of the transaction's actions was last used.
+    for (const act of actions)
+      for (const l of act.authorization) { const p = this.permission(l.actor, l.permission); if (p) p.lastUsed = this.time; }
     return { traces, console: traces.map((t) => t.console).join('') };
   }
 
@@ -324,7 +483,12 @@ class Chain {
     };
     for (const f of Object.keys(FAMILIES)) ctx.iterators[f] = new IteratorCache();
     const trace = { receiver: nameText(receiver), account: nameText(act.account), name: nameText(act.name), console: '' };
-    if (acct.module) {
+    const EOSIO = nameValue('eosio');
+    if (receiver === EOSIO && act.account === EOSIO) this.nativeAction(act);
+    // EOSIO does not run eosio's (possibly just replaced) code for eosio::setcode on eosio
+    // unless FORWARD_SETCODE is active; the emulator models the chain without it.
+    const skipCode = receiver === EOSIO && act.account === EOSIO && act.name === nameValue('setcode');
+    if (acct.module && !skipCode) {
       const instance = new WebAssembly.Instance(acct.module, { env: makeImports(ctx) });
       ctx.memory = () => instance.exports.memory;
       try {
@@ -344,6 +508,66 @@ class Chain {
     return trace;
   }
 }
+
+// The native eosio actions (EOSIO eosio_contract.cpp), run before eosio's own code.
+Chain.prototype.nativeAction = function nativeAction(act) {
+  const name = nameText(act.name);
+  const r = new ByteReader(act.data);
+  const declared = (actor, permission) => act.authorization.some((l) => l.actor === actor && (permission === undefined || l.permission === permission));
+  const missing = (who) => fail('missing_auth_exception', `missing authority of ${nameText(who)}`);
+  if (name === 'newaccount') {
+    const creator = r.u64(), newName = r.u64();
+    const owner = readAuthority(r), active = readAuthority(r);
+    if (!declared(creator)) missing(creator);
+    if (this.accounts.has(newName)) fail('account_name_exists_exception', `Cannot create account named ${nameText(newName)}, as that name is already taken`);
+    if (!authorityValid(owner)) fail('action_validate_exception', 'Invalid owner authority');
+    if (!authorityValid(active)) fail('action_validate_exception', 'Invalid active authority');
+    const text = nameText(newName);
+    if (text.startsWith('eosio.') && !this.accounts.get(creator).privileged)
+      fail('action_validate_exception', 'only privileged accounts can have names that start with \'eosio.\'');
+    this.createAccount(text);
+    this.setAuthority(text, 'owner', owner, 0n);
+    this.setAuthority(text, 'active', active, 'owner');
+  } else if (name === 'updateauth') {
+    const account = r.u64(), permission = r.u64(), parent = r.u64();
+    const auth = readAuthority(r);
+    if (!this.accounts.has(account)) fail('action_validate_exception', 'account does not exist');
+    if (!authorityValid(auth)) fail('action_validate_exception', 'Invalid authority');
+    const owner = nameValue('owner');
+    if (permission === owner) { if (parent !== 0n) fail('action_validate_exception', 'Cannot change owner\'s parent'); }
+    else if (!this.permission(account, parent)) fail('action_validate_exception', 'parent permission does not exist');
+    // The declared authority must be the permission itself (if it exists) or one of its ancestors.
+    const existing = this.permission(account, permission);
+    let min = existing ? permission : parent;
+    const allowed = new Set();
+    for (let p = min, guard = 0; guard < 16; guard++) {
+      allowed.add(p);
+      const row = this.permission(account, p);
+      if (!row || row.parent === 0n) break;
+      p = row.parent;
+    }
+    if (!act.authorization.some((l) => l.actor === account && allowed.has(l.permission)))
+      fail('irrelevant_auth_exception', 'updateauth action declares irrelevant authority');
+    this.setAuthority(account, permission, auth, permission === owner ? 0n : parent);
+  } else if (name === 'deleteauth') {
+    const account = r.u64(), permission = r.u64();
+    if (permission === nameValue('owner') || permission === nameValue('active')) fail('action_validate_exception', 'Cannot delete active or owner');
+    if (!declared(account)) missing(account);
+    this.accounts.get(account).permissions.delete(permission);
+  } else if (name === 'setcode') {
+    const account = r.u64(); r.u8(); r.u8();
+    const code = r.bytes(r.varuint32());
+    if (!declared(account)) missing(account);
+    const acct = this.accounts.get(account);
+    acct.module = code.length ? new WebAssembly.Module(code) : null;
+    acct.codeHash = code.length ? crypto.createHash('sha256').update(code).digest('hex') : null;
+  } else if (name === 'setabi') {
+    const account = r.u64();
+    const abi = r.bytes(r.varuint32());
+    if (!declared(account)) missing(account);
+    this.accounts.get(account).rawAbi = abi;
+  }
+};
 
 // ---------------------------------------------------------------------------------------------
 // packing helpers
@@ -493,6 +717,30 @@ function makeImports(ctx) {
     const a = chain.accounts.get(name);
     if (!a) fail('action_validate_exception', `account '${nameText(name)}' does not exist`);
     return a.created;
+  });
+
+  def('check_transaction_authorization', (trxPtr, trxLen, keysPtr, keysLen, permsPtr, permsLen) => {
+    const trx = new ByteReader(readBytes(trxPtr, trxLen)).transaction();
+    const provided = { keys: readKeys(readBytes(keysPtr, keysLen)), levels: readLevels(readBytes(permsPtr, permsLen)) };
+    return chain.actionsAuthorized(trx.actions, provided, trx.header.delay_sec) ? 1 : 0;
+  });
+  def('check_permission_authorization', (account, permission, keysPtr, keysLen, permsPtr, permsLen, delayUs) => {
+    const provided = { keys: readKeys(readBytes(keysPtr, keysLen)), levels: readLevels(readBytes(permsPtr, permsLen)) };
+    return chain.satisfied(account, permission, provided, Number(delayUs / 1000000n)) ? 1 : 0;
+  });
+  def('get_permission_last_used', (account, permission) => {
+    const p = chain.permission(account, permission);
+    if (!p) fail('action_validate_exception', `permission ${nameText(account)}@${nameText(permission)} does not exist`);
+    return p.lastUsed;
+  });
+  def('get_active_producers', (ptr, len) => {
+    const list = chain.activeProducers || [];
+    const need = list.length * 8;
+    len = u32(len);
+    const buf = Buffer.alloc(need);
+    list.forEach((p, i) => buf.writeBigUInt64LE(p, i * 8));
+    if (len) writeBytes(ptr, buf.subarray(0, Math.min(len, need) & ~7));
+    return need;
   });
 
   // ---- system
@@ -777,6 +1025,10 @@ function makeImports(ctx) {
 
   // ---- transactions
   const checkInlineAuth = (act) => {
+    // Privileged contracts (eosio, eosio.msig, eosio.wrap) send any authority (EOSIO skips the check).
+    if (ctx.privileged) return;
+    const code = { levels: new Set([`${ctx.receiver}@${nameValue('eosio.code')}`]), keys: new Set() };
+    act = { ...act, authorization: act.authorization.filter((p) => !(p.actor !== ctx.receiver && chain.satisfied(p.actor, p.permission, code))) };
     // An inline action may carry this contract's own authority (eosio.code) or authority the
     // current action already has.
     for (const p of act.authorization) {
@@ -930,4 +1182,4 @@ function makeImports(ctx) {
   });
 }
 
-module.exports = { Chain, ChainError, nameValue, nameText };
+module.exports = { Chain, ChainError, nameValue, nameText, NATIVE_ABI, ByteReader };

@@ -254,4 +254,129 @@ void cps_ds_write_signature(cps_ds *ds, cps_signature v);
         return sizer.pos;                                                                          \
     }
 
+/* ---- composite field types: structs inside structs, arrays, optionals, binary extensions ----
+ *
+ * A field list may name, besides the built-in types:
+ *   a struct T          X(level, permission_level)    needs CPS_ABI_NESTED(T) and
+ *                                                     `#define CPS_CTYPE_T T_t` after its struct
+ *   array(T)    T[]     X(requested, array(permission_level))      needs CPS_ABI_ARRAY(T)
+ *   optional(T) T?      X(memo, optional(string))                  needs CPS_ABI_OPTIONAL(T)
+ *   binext(T)   T$      X(proposal_hash, binext(checksum256))      needs CPS_ABI_BINEXT(T)
+ *   binext_optional(T)  T?$                                        needs CPS_ABI_BINEXT_OPTIONAL(T)
+ * T is an identifier (a built-in ABI type or a nested struct). abi_check.js translates these
+ * forms to the ABI spellings on the right, so the .abi is still checked field by field.
+ * Arrays own a heap copy of their elements (valid until the action ends; strings and bytes inside
+ * still borrow the reader's buffer). A binary extension reads as absent when the input has ended,
+ * as in eosio.cdt, and is written only when present. */
+#define CPS_ABI_NESTED(type)                                                                       \
+    CPS__GENERATED type##_t cps_ds_read_##type(cps_ds *ds)                                         \
+    {                                                                                              \
+        type##_t v;                                                                                \
+        type##_unpack(&v, ds);                                                                     \
+        return v;                                                                                  \
+    }                                                                                              \
+    CPS__GENERATED void cps_ds_write_##type(cps_ds *ds, type##_t v)                                \
+    {                                                                                              \
+        type##_pack(&v, ds);                                                                       \
+    }
+
+#define CPS_CTYPE_array(T) cps_array_##T
+#define cps_ds_read_array(T) cps_ds_read_array_##T
+#define cps_ds_write_array(T) cps_ds_write_array_##T
+
+/* Largest element count accepted when reading an array: a length prefix beyond what the input
+ * could hold is rejected before any allocation. */
+void cps_ds__check_count(const cps_ds *ds, uint32_t count);
+
+#define CPS_ABI_ARRAY(T)                                                                           \
+    typedef struct cps_array_##T {                                                                 \
+        CPS_CTYPE_##T *items; /* heap, `count` elements */                                         \
+        uint32_t count;                                                                            \
+    } cps_array_##T;                                                                               \
+    CPS__GENERATED cps_array_##T cps_ds_read_array_##T(cps_ds *ds)                                 \
+    {                                                                                              \
+        cps_array_##T v;                                                                           \
+        v.count = cps_ds_read_varuint32(ds);                                                       \
+        cps_ds__check_count(ds, v.count);                                                          \
+        v.items = v.count ? malloc(v.count * sizeof(CPS_CTYPE_##T)) : NULL;                        \
+        for (uint32_t i = 0; i < v.count; i++)                                                     \
+            v.items[i] = cps_ds_read_##T(ds);                                                      \
+        return v;                                                                                  \
+    }                                                                                              \
+    CPS__GENERATED void cps_ds_write_array_##T(cps_ds *ds, cps_array_##T v)                        \
+    {                                                                                              \
+        cps_ds_write_varuint32(ds, v.count);                                                       \
+        for (uint32_t i = 0; i < v.count; i++)                                                     \
+            cps_ds_write_##T(ds, v.items[i]);                                                      \
+    }
+
+#define CPS_CTYPE_optional(T) cps_optional_##T
+#define cps_ds_read_optional(T) cps_ds_read_optional_##T
+#define cps_ds_write_optional(T) cps_ds_write_optional_##T
+#define CPS_ABI_OPTIONAL(T)                                                                        \
+    typedef struct cps_optional_##T {                                                              \
+        bool has;                                                                                  \
+        CPS_CTYPE_##T value; /* meaningful only when has */                                        \
+    } cps_optional_##T;                                                                            \
+    CPS__GENERATED cps_optional_##T cps_ds_read_optional_##T(cps_ds *ds)                           \
+    {                                                                                              \
+        cps_optional_##T v;                                                                        \
+        memset(&v, 0, sizeof v);                                                                   \
+        v.has = cps_ds_read_bool(ds);                                                              \
+        if (v.has) v.value = cps_ds_read_##T(ds);                                                  \
+        return v;                                                                                  \
+    }                                                                                              \
+    CPS__GENERATED void cps_ds_write_optional_##T(cps_ds *ds, cps_optional_##T v)                  \
+    {                                                                                              \
+        cps_ds_write_bool(ds, v.has);                                                              \
+        if (v.has) cps_ds_write_##T(ds, v.value);                                                  \
+    }
+
+#define CPS_CTYPE_binext(T) cps_binext_##T
+#define cps_ds_read_binext(T) cps_ds_read_binext_##T
+#define cps_ds_write_binext(T) cps_ds_write_binext_##T
+#define CPS_ABI_BINEXT(T)                                                                          \
+    typedef struct cps_binext_##T {                                                                \
+        bool present;                                                                              \
+        CPS_CTYPE_##T value; /* meaningful only when present */                                    \
+    } cps_binext_##T;                                                                              \
+    CPS__GENERATED cps_binext_##T cps_ds_read_binext_##T(cps_ds *ds)                               \
+    {                                                                                              \
+        cps_binext_##T v;                                                                          \
+        memset(&v, 0, sizeof v);                                                                   \
+        v.present = cps_ds_remaining(ds) > 0;                                                      \
+        if (v.present) v.value = cps_ds_read_##T(ds);                                              \
+        return v;                                                                                  \
+    }                                                                                              \
+    CPS__GENERATED void cps_ds_write_binext_##T(cps_ds *ds, cps_binext_##T v)                      \
+    {                                                                                              \
+        if (v.present) cps_ds_write_##T(ds, v.value);                                              \
+    }
+
+/* T?$ : absent (old rows), present-but-empty, or present with a value. */
+#define CPS_CTYPE_binext_optional(T) cps_binext_optional_##T
+#define cps_ds_read_binext_optional(T) cps_ds_read_binext_optional_##T
+#define cps_ds_write_binext_optional(T) cps_ds_write_binext_optional_##T
+#define CPS_ABI_BINEXT_OPTIONAL(T)                                                                 \
+    typedef struct cps_binext_optional_##T {                                                       \
+        bool present;                                                                              \
+        bool has;                                                                                  \
+        CPS_CTYPE_##T value; /* meaningful only when present and has */                            \
+    } cps_binext_optional_##T;                                                                     \
+    CPS__GENERATED cps_binext_optional_##T cps_ds_read_binext_optional_##T(cps_ds *ds)             \
+    {                                                                                              \
+        cps_binext_optional_##T v;                                                                 \
+        memset(&v, 0, sizeof v);                                                                   \
+        v.present = cps_ds_remaining(ds) > 0;                                                      \
+        if (v.present) v.has = cps_ds_read_bool(ds);                                               \
+        if (v.has) v.value = cps_ds_read_##T(ds);                                                  \
+        return v;                                                                                  \
+    }                                                                                              \
+    CPS__GENERATED void cps_ds_write_binext_optional_##T(cps_ds *ds, cps_binext_optional_##T v)    \
+    {                                                                                              \
+        if (!v.present) return;                                                                    \
+        cps_ds_write_bool(ds, v.has);                                                              \
+        if (v.has) cps_ds_write_##T(ds, v.value);                                                  \
+    }
+
 #endif

@@ -117,3 +117,10 @@ void cps_ds_write_signature(cps_ds *ds, cps_signature v)
     cps_ds_write_varuint32(ds, v.type);
     cps_ds_write(ds, v.data, sizeof v.data);
 }
+
+/* Every array element the SDK reads takes at least one byte, so a count above the bytes left
+ * can only be a corrupt or hostile length: refuse it before allocating count elements. */
+void cps_ds__check_count(const cps_ds *ds, uint32_t count)
+{
+    if (count > cps_ds_remaining(ds)) cps_ds__read_overflow();
+}

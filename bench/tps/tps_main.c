@@ -1,0 +1,855 @@
+/* Throughput benchmark (issue 8): starts a fresh cpsd, boots eosio.token, creates accounts,
+ * pre-signs eosio.token transfers and streams them over keep-alive connections; then reads the
+ * blocks back for TPS, fill, latency and CPU, times a replay, and compares with a one-core
+ * libsecp256k1 recovery ceiling. Writes bench/results/tps.json and tps.md. */
+#include "abi/abi.h"
+#include "base/base.h"
+#include "chain/chain.h"
+#include "crypto/crypto.h"
+#include "tps_http.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEV_PRIVATE_KEY "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3"
+#define BLOCK_SECONDS 0.5
+#define MAX_BLOCK_CPU_US 200000.0 /* genesis default (src/chain/genesis.c) */
+#define CPS_SYMBOL (UINT64_C(4) | ((uint64_t)'C' << 8) | ((uint64_t)'P' << 16) | ((uint64_t)'S' << 24))
+
+typedef struct presigned {
+    char *json;          /* packed transaction as push_transaction JSON (owned) */
+    size_t json_n;
+    cps_checksum256 id;
+    cps_checksum256 digest;
+    cps_signature sig;
+    double sent_s, done_s; /* monotonic seconds */
+    int64_t sent_us, block_time_us; /* wall clock of the send; timestamp of its block */
+    uint32_t block_num;    /* where the read-back found it; 0 = not found */
+    int attempts;
+} presigned;
+
+static struct {
+    char build[4096];
+    char tmp[4096];
+    int port;
+    pid_t node;
+    int accounts, transfers, connections, batch;
+    cps_checksum256 chain_id;
+    cps_private_key key;
+    cps_public_key pub;
+    presigned *trx;
+    _Atomic size_t next;
+    size_t failed;        /* rejected for good (under err_lock) */
+    uint32_t *retry;      /* indices to resubmit (under err_lock) */
+    size_t retry_n, resubmissions;
+    _Atomic size_t outstanding; /* transfers neither included nor rejected yet */
+    _Atomic int transport_errors;
+    char first_error[512];
+    pthread_mutex_t err_lock;
+} g;
+
+static double now_s(void) { return (double)cps_time_mono_ns() / 1e9; }
+
+static int env_int(const char *name, int def)
+{
+    const char *v = getenv(name);
+    return v && atoi(v) > 0 ? atoi(v) : def;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof a;
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) close(fd);
+    return port;
+}
+
+/* Starts cpsd on the temp chain; extra (may be NULL) is one more flag. Output goes to log. */
+static pid_t spawn_node(const char *extra, const char *log)
+{
+    char exe[4200], data[4200], conf[4200], addr[64];
+    snprintf(exe, sizeof exe, "%s/cpsd", g.build);
+    snprintf(data, sizeof data, "%s/data", g.tmp);
+    snprintf(conf, sizeof conf, "%s/config", g.tmp);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", g.port);
+    pid_t p = fork();
+    if (p == 0) {
+        FILE *f = freopen(log, "a", stderr);
+        (void)f;
+        if (!extra || strcmp(extra, "--print-state-hash")) {
+            FILE *o = freopen(log, "a", stdout);
+            (void)o;
+        }
+        const char *argv[16] = {exe, "--data-dir", data, "--config-dir", conf,
+                                "--http-server-address", addr, "--max-body-size", "16777216",
+                                "--log-level", "info", extra, NULL};
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    return p;
+}
+
+static json_t *rpc(const char *path, const char *body)
+{
+    cps_buf r = {0};
+    int status = 0;
+    json_t *v = NULL;
+    if (tps_http_post_once(g.port, path, body, &status, &r) == 0 && status / 100 == 2)
+        v = json_loadb((const char *)r.data, r.size, 0, NULL);
+    else if (status)
+        fprintf(stderr, "tps: %s -> %d %.*s\n", path, status, (int)(r.size > 400 ? 400 : r.size),
+                (const char *)r.data);
+    cps_buf_free(&r);
+    return v;
+}
+
+static int wait_for_node(double timeout_s)
+{
+    double t0 = now_s();
+    while (now_s() - t0 < timeout_s) {
+        json_t *info = rpc("/v1/chain/get_info", "{}");
+        if (info) {
+            json_int_t head = json_integer_value(json_object_get(info, "head_block_num"));
+            json_decref(info);
+            if (head > 3) return 0;
+        }
+        int st;
+        if (waitpid(g.node, &st, WNOHANG) == g.node) return cps_fail(CPS_ERR_IO, "cpsd exited");
+        usleep(100000);
+    }
+    return cps_fail(CPS_ERR_TIMEOUT, "cpsd did not answer get_info");
+}
+
+static void stop_node(void)
+{
+    if (g.node <= 0) return;
+    kill(g.node, SIGTERM);
+    int st;
+    waitpid(g.node, &st, 0);
+    g.node = 0;
+}
+
+/* CPU seconds (user + system, all threads) the process has used, from /proc/<pid>/stat. */
+static double process_cpu_s(pid_t pid)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int hex32(const char *hex, cps_checksum256 *out)
+{
+    size_t n;
+    if (!hex || strlen(hex) != 64) return cps_fail(CPS_ERR_FORMAT, "expected 64 hex digits");
+    return cps_hex_decode(out->b, 32, &n, hex, 64);
+}
+
+/* Account i -> "tps" + 5 characters of [a-z1-5]: distinct, valid names. */
+static cps_name account_name(int i)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz12345";
+    char s[9] = "tps";
+    for (int k = 7; k >= 3; k--) {
+        s[k] = alphabet[i % 31];
+        i /= 31;
+    }
+    s[8] = 0;
+    cps_name n = 0;
+    if (cps_abi_name_from_string(s, 8, &n)) abort(); /* generated, always valid */
+    return n;
+}
+
+typedef struct tapos {
+    uint16_t ref_block_num;
+    uint32_t ref_block_prefix;
+    uint32_t expiration;
+} tapos;
+
+static int read_tapos(uint32_t expire_after_s, tapos *t)
+{
+    json_t *info = rpc("/v1/chain/get_info", "{}");
+    if (!info) return cps_fail(CPS_ERR_IO, "get_info failed");
+    cps_checksum256 head;
+    int64_t head_us = 0;
+    const char *ts = json_string_value(json_object_get(info, "head_block_time"));
+    int rc = hex32(json_string_value(json_object_get(info, "head_block_id")), &head);
+    if (!rc) rc = hex32(json_string_value(json_object_get(info, "chain_id")), &g.chain_id);
+    if (!rc) rc = ts ? cps_time_parse(ts, strlen(ts), &head_us) : CPS_ERR_FORMAT;
+    json_decref(info);
+    if (rc) return rc;
+    cps_abi_tapos_from_block_id(&head, &t->ref_block_num, &t->ref_block_prefix);
+    t->expiration = (uint32_t)(head_us / 1000000 + expire_after_s);
+    return 0;
+}
+
+/* Raw transaction: header, no context-free actions, the actions in `acts` (already packed as
+ * EOSIO actions), no extensions. */
+static int pack_trx(const tapos *t, uint32_t nonce, const cps_buf *acts, uint32_t nacts, cps_buf *raw)
+{
+    cps_buf_reset(raw);
+    cps_write_u32(raw, t->expiration + nonce);
+    cps_write_u16(raw, t->ref_block_num);
+    cps_write_u32(raw, t->ref_block_prefix);
+    cps_write_varuint32(raw, 0); /* max_net_usage_words */
+    cps_write_u8(raw, 0);        /* max_cpu_usage_ms */
+    cps_write_varuint32(raw, 0); /* delay_sec */
+    cps_write_varuint32(raw, 0); /* context-free actions */
+    cps_write_varuint32(raw, nacts);
+    cps_write_bytes(raw, acts->data, acts->size);
+    cps_write_varuint32(raw, 0); /* transaction extensions */
+    return raw->failed;
+}
+
+static void pack_action(cps_buf *b, const char *account, const char *name, cps_name actor,
+                        const cps_buf *data)
+{
+    cps_write_u64(b, cps_abi_name(account));
+    cps_write_u64(b, cps_abi_name(name));
+    cps_write_varuint32(b, 1);
+    cps_write_u64(b, actor);
+    cps_write_u64(b, cps_abi_name("active"));
+    cps_write_blob(b, data->data, data->size);
+}
+
+static void transfer_data(cps_buf *d, cps_name from, cps_name to, int64_t amount, const char *memo)
+{
+    cps_buf_reset(d);
+    cps_write_u64(d, from);
+    cps_write_u64(d, to);
+    cps_write_u64(d, (uint64_t)amount);
+    cps_write_u64(d, CPS_SYMBOL);
+    cps_write_str(d, memo);
+}
+
+static void key_authority(cps_buf *d)
+{
+    cps_write_u32(d, 1);
+    cps_write_varuint32(d, 1);
+    cps_public_key_pack(d, &g.pub);
+    cps_write_u16(d, 1);
+    cps_write_varuint32(d, 0);
+    cps_write_varuint32(d, 0);
+}
+
+/* Signs raw and fills p (json owned by p). */
+static int sign_trx(const cps_buf *raw, presigned *p)
+{
+    cps_abi_signing_digest_raw(&g.chain_id, raw->data, raw->size, NULL, 0, &p->digest);
+    cps_abi_transaction_id_raw(raw->data, raw->size, &p->id);
+    int rc = cps_sign(&g.key, p->digest.b, &p->sig);
+    char sig[CPS_SIGNATURE_STR_MAX];
+    if (!rc) rc = cps_signature_to_string(&p->sig, sig, sizeof sig);
+    if (rc) return rc;
+    cps_buf j = {0};
+    cps_buf_printf(&j, "{\"signatures\":[\"%s\"],\"compression\":0,\"packed_context_free_data\":\"\","
+                       "\"packed_trx\":\"",
+                   sig);
+    cps_hex_append(&j, raw->data, raw->size);
+    cps_write_bytes(&j, "\"}", 3); /* with the NUL */
+    if (j.failed) {
+        cps_buf_free(&j);
+        return CPS_ERR_NOMEM;
+    }
+    p->json_n = j.size - 1;
+    p->json = (char *)cps_buf_release(&j, NULL);
+    return 0;
+}
+
+enum outcome { OUT_OK = 0, OUT_RETRY = 1, OUT_REJECTED = 2 };
+
+static void note_error(int status, const cps_buf *resp)
+{
+    if (g.first_error[0]) return;
+    pthread_mutex_lock(&g.err_lock);
+    if (!g.first_error[0])
+        snprintf(g.first_error, sizeof g.first_error, "HTTP %d: %.*s", status,
+                 (int)(resp->size > 400 ? 400 : resp->size), (const char *)resp->data);
+    pthread_mutex_unlock(&g.err_lock);
+}
+
+/* Pushes base[idx[0..n)] with one push_transactions and sets out[k] for each: OUT_OK, OUT_RETRY
+ * (resource exhausted: the pending block is full, as a client would resubmit) or OUT_REJECTED.
+ * Returns 0 or a transport error (then nothing is known about the list). */
+static int push_list(int fd, presigned *base, const uint32_t *idx, size_t n, uint8_t *out)
+{
+    cps_buf body = {0}, resp = {0};
+    cps_write_u8(&body, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) cps_write_u8(&body, ',');
+        cps_write_bytes(&body, base[idx[i]].json, base[idx[i]].json_n);
+    }
+    cps_write_u8(&body, ']');
+    int status = 0, rc = body.failed ? CPS_ERR_NOMEM : 0;
+    double t0 = now_s();
+    int64_t t0_us = cps_time_now_us();
+    if (!rc) rc = tps_http_post(fd, "/v1/chain/push_transactions", (const char *)body.data, body.size,
+                                &status, &resp);
+    double t1 = now_s();
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            presigned *p = &base[idx[i]];
+            if (p->sent_s == 0) { /* latency counts from the first submission */
+                p->sent_s = t0;
+                p->sent_us = t0_us;
+            }
+            p->done_s = t1;
+            out[i] = OUT_OK;
+        }
+        /* A success carries its transaction receipt {"status":"executed",...} (action receipts
+         * start with "receiver"); scanning is far cheaper than parsing 250 traces per answer, so
+         * the answer is parsed only when something failed. The block read-back below is the
+         * authoritative count anyway. */
+        static const char ok[] = "\"receipt\":{\"status\":\"executed\"";
+        const char *s = (const char *)resp.data;
+        size_t good = 0;
+        for (size_t k = 0; k + sizeof ok - 1 <= resp.size; k++)
+            if (s[k] == '"' && !memcmp(s + k, ok, sizeof ok - 1)) good++;
+        if (status / 100 != 2) {
+            note_error(status, &resp);
+            for (size_t i = 0; i < n; i++) out[i] = OUT_REJECTED;
+        } else if (good < n) {
+            json_t *list = json_loadb((const char *)resp.data, resp.size, 0, NULL);
+            for (size_t i = 0; i < n; i++) {
+                json_t *except = json_object_get(json_object_get(json_array_get(list, i), "processed"), "except");
+                if (!list || json_is_object(except)) {
+                    json_int_t code = json_integer_value(json_object_get(except, "code"));
+                    /* 3080000..3080999: resource exhausted (block or account CPU/NET full). */
+                    out[i] = code >= 3080000 && code < 3081000 ? OUT_RETRY : OUT_REJECTED;
+                    if (out[i] == OUT_REJECTED) note_error(status, &resp);
+                }
+            }
+            json_decref(list);
+        }
+    }
+    cps_buf_free(&body);
+    cps_buf_free(&resp);
+    return rc;
+}
+
+/* Set-up: N accounts created by eosio, each funded, ACCOUNTS_PER_TRX per transaction. */
+#define ACCOUNTS_PER_TRX 25
+static int create_accounts(void)
+{
+    tapos t;
+    int rc = read_tapos(600, &t);
+    if (rc) return rc;
+    int ntrx = (g.accounts + ACCOUNTS_PER_TRX - 1) / ACCOUNTS_PER_TRX;
+    presigned *list = calloc((size_t)ntrx, sizeof *list);
+    cps_buf acts = {0}, data = {0}, raw = {0};
+    for (int k = 0; k < ntrx && !rc; k++) {
+        cps_buf_reset(&acts);
+        uint32_t n = 0;
+        for (int i = k * ACCOUNTS_PER_TRX; i < g.accounts && i < (k + 1) * ACCOUNTS_PER_TRX; i++) {
+            cps_buf_reset(&data);
+            cps_write_u64(&data, cps_abi_name("eosio"));
+            cps_write_u64(&data, account_name(i));
+            key_authority(&data);
+            key_authority(&data);
+            pack_action(&acts, "eosio", "newaccount", cps_abi_name("eosio"), &data);
+            transfer_data(&data, cps_abi_name("eosio"), account_name(i), 10000000, "tps funding");
+            pack_action(&acts, "eosio.token", "transfer", cps_abi_name("eosio"), &data);
+            n += 2;
+        }
+        rc = pack_trx(&t, 0, &acts, n, &raw);
+        if (!rc) rc = sign_trx(&raw, &list[k]);
+    }
+    int fd = rc ? -1 : tps_http_connect(g.port);
+    if (fd < 0 && !rc) rc = fd;
+    size_t bad = 0;
+    uint32_t idx[40];
+    uint8_t out[40];
+    for (int k = 0; k < ntrx && !rc; k += 40) {
+        size_t n = (size_t)(ntrx - k < 40 ? ntrx - k : 40);
+        for (size_t j = 0; j < n; j++) idx[j] = (uint32_t)(k + (int)j);
+        rc = push_list(fd, list, idx, n, out);
+        for (size_t j = 0; j < n && !rc; j++) bad += out[j] != OUT_OK;
+    }
+    tps_http_close(fd);
+    if (!rc && bad) rc = cps_fail(CPS_ERR_IO, "%zu account transactions failed: %s", bad, g.first_error);
+    for (int k = 0; k < ntrx; k++) free(list[k].json);
+    free(list);
+    cps_buf_free(&acts);
+    cps_buf_free(&data);
+    cps_buf_free(&raw);
+    return rc;
+}
+
+/* The measured transfers: transfer i goes from account i%N to account (i+1+i/N)%N (never to
+ * itself while N > 1), 0.0001 CPS with a memo naming i so every transaction is distinct. */
+static int presign_transfers(void)
+{
+    tapos t;
+    int rc = read_tapos(600, &t);
+    if (rc) return rc;
+    g.trx = calloc((size_t)g.transfers, sizeof *g.trx);
+    if (!g.trx) return CPS_ERR_NOMEM;
+    cps_buf acts = {0}, data = {0}, raw = {0};
+    for (int i = 0; i < g.transfers && !rc; i++) {
+        int from = i % g.accounts, to = (i + 1 + i / g.accounts) % g.accounts;
+        if (to == from) to = (to + 1) % g.accounts;
+        char memo[32];
+        snprintf(memo, sizeof memo, "tps %d", i);
+        cps_buf_reset(&acts);
+        transfer_data(&data, account_name(from), account_name(to), 1, memo);
+        pack_action(&acts, "eosio.token", "transfer", account_name(from), &data);
+        rc = pack_trx(&t, 0, &acts, 1, &raw);
+        if (!rc) rc = sign_trx(&raw, &g.trx[i]);
+    }
+    cps_buf_free(&acts);
+    cps_buf_free(&data);
+    cps_buf_free(&raw);
+    return rc;
+}
+
+#define MAX_ATTEMPTS 200
+
+/* Takes the next list to push: resubmissions first, then fresh transfers. Returns its size;
+ * 0 with *finished when nothing is left at all. */
+static size_t take_work(uint32_t *idx, bool *finished)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g.err_lock);
+    while (g.retry_n > 0 && n < (size_t)g.batch) idx[n++] = g.retry[--g.retry_n];
+    pthread_mutex_unlock(&g.err_lock);
+    if (n == 0) {
+        size_t i = atomic_fetch_add(&g.next, (size_t)g.batch);
+        for (; i < (size_t)g.transfers && n < (size_t)g.batch; i++) idx[n++] = (uint32_t)i;
+    }
+    *finished = n == 0 && atomic_load(&g.outstanding) == 0;
+    return n;
+}
+
+/* One keep-alive connection: pushes lists until every transfer is in a block or rejected. */
+static void *stream_thread(void *arg)
+{
+    (void)arg;
+    uint32_t *idx = malloc((size_t)g.batch * sizeof *idx);
+    uint8_t *out = malloc((size_t)g.batch);
+    int fd = tps_http_connect(g.port);
+    for (;;) {
+        /* A node that keeps failing (or died) ends the stream instead of spinning. */
+        if (fd < 0 || !idx || !out || atomic_load(&g.transport_errors) > 100) {
+            atomic_fetch_add(&g.transport_errors, 1);
+            break;
+        }
+        bool finished;
+        size_t n = take_work(idx, &finished);
+        if (finished) break;
+        if (n == 0) { /* others' answers may still bring resubmissions */
+            usleep(10000);
+            continue;
+        }
+        if (push_list(fd, g.trx, idx, n, out)) {
+            atomic_fetch_add(&g.transport_errors, 1);
+            pthread_mutex_lock(&g.err_lock);
+            if (!g.first_error[0]) snprintf(g.first_error, sizeof g.first_error, "%s", cps_last_error());
+            for (size_t k = 0; k < n; k++) g.retry[g.retry_n++] = idx[k];
+            pthread_mutex_unlock(&g.err_lock);
+            tps_http_close(fd);
+            fd = tps_http_connect(g.port);
+            continue;
+        }
+        pthread_mutex_lock(&g.err_lock);
+        for (size_t k = 0; k < n; k++) {
+            presigned *p = &g.trx[idx[k]];
+            p->attempts++;
+            if (out[k] == OUT_RETRY && p->attempts < MAX_ATTEMPTS) {
+                g.retry[g.retry_n++] = idx[k];
+                g.resubmissions++;
+                continue;
+            }
+            if (out[k] != OUT_OK) g.failed++;
+            atomic_fetch_sub(&g.outstanding, 1);
+        }
+        pthread_mutex_unlock(&g.err_lock);
+    }
+    tps_http_close(fd);
+    free(idx);
+    free(out);
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(((const presigned *const *)a)[0]->id.b, ((const presigned *const *)b)[0]->id.b, 32);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double percentile(double *sorted, size_t n, double p)
+{
+    if (!n) return 0;
+    size_t k = (size_t)(p * (double)(n - 1) + 0.5);
+    return sorted[k < n ? k : n - 1];
+}
+
+typedef struct block_stat {
+    uint32_t num;
+    int64_t time_us; /* block timestamp */
+    uint32_t bench_trx, other_trx;
+    uint64_t cpu_us, net_words;
+} block_stat;
+
+/* Reads blocks [from, to] back from the node's block log (after the node stopped) and matches
+ * receipts to the pre-signed set. The block log rather than get_block: cpsd's get_block crashes
+ * on any block holding a transaction (src/api/chain_api_trx.c: the json_pack format of a receipt
+ * lacks the "cpu_usage_us" key; reported to the lead). */
+static int read_blocks(uint32_t from, uint32_t to, presigned **by_id, block_stat *stats,
+                       uint64_t *bench_cpu_us, uint32_t *not_executed)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/data/blocks", g.tmp);
+    cps_chain_block_log_options o = {CPS_CHAIN_BLOCK_LOG_SYNC_NONE};
+    cps_chain_block_log *log = NULL;
+    int rc = cps_chain_block_log_open(dir, &o, &log);
+    if (rc) return rc;
+    for (uint32_t num = from; num <= to && !rc; num++) {
+        cps_arena a;
+        cps_abi_arena_init(&a);
+        cps_signed_block b;
+        rc = cps_chain_block_log_read_block(log, num, &a, &b);
+        block_stat *s = &stats[num - from];
+        memset(s, 0, sizeof *s);
+        s->num = num;
+        s->time_us = rc ? 0 : cps_block_timestamp_to_us(b.signed_header.header.timestamp);
+        for (uint32_t i = 0; !rc && i < b.transaction_count; i++) {
+            const cps_transaction_receipt *r = &b.transactions[i];
+            s->cpu_us += r->cpu_usage_us;
+            s->net_words += r->net_usage_words;
+            presigned key, *kp = &key, **hit = NULL;
+            cps_bytes raw;
+            if (!r->is_packed) key.id = r->trx_id;
+            else if ((rc = cps_abi_packed_transaction_raw(&r->packed, &a, &raw))) break;
+            else cps_abi_transaction_id_raw(raw.data, raw.size, &key.id);
+            hit = bsearch(&kp, by_id, (size_t)g.transfers, sizeof *by_id, cmp_id);
+            if (hit) {
+                s->bench_trx++;
+                (*hit)->block_num = num;
+                (*hit)->block_time_us = s->time_us;
+                *bench_cpu_us += r->cpu_usage_us;
+                if (r->status != CPS_TRX_EXECUTED) (*not_executed)++;
+            } else {
+                s->other_trx++;
+            }
+        }
+        cps_abi_arena_free(&a);
+    }
+    cps_chain_block_log_close(log);
+    return rc;
+}
+
+/* One core, nothing else: recoveries per second over the pre-signed signatures. */
+static double recovery_ceiling(double seconds)
+{
+    double t0 = now_s(), t;
+    size_t n = 0;
+    cps_public_key k;
+    do {
+        for (int j = 0; j < 256; j++, n++) {
+            presigned *p = &g.trx[n % (size_t)g.transfers];
+            if (cps_recover(&p->sig, p->digest.b, &k) || cps_public_key_compare(&k, &g.pub))
+                return -1;
+        }
+        t = now_s();
+    } while (t - t0 < seconds);
+    return (double)n / (t - t0);
+}
+
+static double replay_time(const char *log, uint32_t *head, int *ok)
+{
+    /* --print-state-hash exits after opening the chain, which here means after the replay. */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/replay.out", g.tmp);
+    double t0 = now_s();
+    pid_t p = fork();
+    if (p == 0) {
+        FILE *f = freopen(path, "w", stdout);
+        (void)f;
+        char exe[4200], data[4200], conf[4200];
+        snprintf(exe, sizeof exe, "%s/cpsd", g.build);
+        snprintf(data, sizeof data, "%s/data", g.tmp);
+        snprintf(conf, sizeof conf, "%s/config", g.tmp);
+        f = freopen(log, "a", stderr);
+        const char *argv[] = {exe, "--data-dir", data, "--config-dir", conf, "--replay-blockchain",
+                              "--print-state-hash", "--log-level", "info", NULL};
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(p, &st, 0);
+    double dt = now_s() - t0;
+    *ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    FILE *f = fopen(path, "r");
+    unsigned h = 0;
+    if (!f || fscanf(f, "%u", &h) != 1) *ok = 0;
+    if (f) fclose(f);
+    *head = h;
+    return dt;
+}
+
+static void derive_build_dir(const char *argv0)
+{
+    const char *env = getenv("CPS_BUILD");
+    if (env) {
+        snprintf(g.build, sizeof g.build, "%s", env);
+        return;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", argv0);
+    snprintf(g.build, sizeof g.build, "%s/..", dirname(tmp)); /* $(BUILD)/bench/tps -> $(BUILD) */
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    derive_build_dir(argv[0]);
+    g.accounts = env_int("TPS_ACCOUNTS", 1000);
+    g.transfers = env_int("TPS_TRANSFERS", 20000);
+    g.connections = env_int("TPS_CONNECTIONS", 16);
+    g.batch = env_int("TPS_BATCH", 250);
+    if (g.batch > 1000) g.batch = 1000; /* push_transactions' limit */
+    if (g.accounts < 2) g.accounts = 2;
+    if (g.accounts > 1000000) g.accounts = 1000000; /* names stay distinct below 31^5 */
+    pthread_mutex_init(&g.err_lock, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    cps_log_set_level(CPS_LOG_WARN);
+    int rc = 0;
+    if (cps_private_key_from_string(DEV_PRIVATE_KEY, strlen(DEV_PRIVATE_KEY), &g.key) ||
+        cps_key_public(&g.key, &g.pub)) {
+        fprintf(stderr, "tps: dev key: %s\n", cps_last_error());
+        return 1;
+    }
+    char tmpl[] = "/tmp/cps-tps-XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    snprintf(g.tmp, sizeof g.tmp, "%s", tmpl);
+    char log[4200];
+    snprintf(log, sizeof log, "%s/cpsd.log", g.tmp);
+    g.port = free_port();
+    printf("tps: cpsd %s/cpsd on 127.0.0.1:%d, data %s; %d accounts, %d transfers, %d connections "
+           "x %d per push_transactions\n",
+           g.build, g.port, g.tmp, g.accounts, g.transfers, g.connections, g.batch);
+    fflush(stdout);
+    g.node = spawn_node(NULL, log);
+    if ((rc = wait_for_node(30))) goto fail;
+
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "node scripts/boot.js http://127.0.0.1:%d '%s' >> '%s' 2>&1", g.port,
+             g.build, log);
+    if (system(cmd) != 0) {
+        rc = cps_fail(CPS_ERR_IO, "scripts/boot.js failed (see %s)", log);
+        goto fail;
+    }
+    double t_setup = now_s();
+    if ((rc = create_accounts())) goto fail;
+    printf("tps: %d accounts created and funded in %.1f s\n", g.accounts, now_s() - t_setup);
+    double t_sign = now_s();
+    if ((rc = presign_transfers())) goto fail;
+    double sign_s = now_s() - t_sign;
+    printf("tps: %d transfers signed in %.2f s (%.0f/s, one thread)\n", g.transfers, sign_s,
+           g.transfers / sign_s);
+    fflush(stdout);
+
+    json_t *info = rpc("/v1/chain/get_info", "{}");
+    uint32_t start_head = info ? (uint32_t)json_integer_value(json_object_get(info, "head_block_num")) : 0;
+    json_decref(info);
+
+    pthread_t *th = calloc((size_t)g.connections, sizeof *th);
+    g.retry = malloc((size_t)g.transfers * sizeof *g.retry);
+    atomic_store(&g.outstanding, (size_t)g.transfers);
+    double cpu0 = process_cpu_s(g.node), t0 = now_s();
+    for (int i = 0; i < g.connections; i++) pthread_create(&th[i], NULL, stream_thread, NULL);
+    for (int i = 0; i < g.connections; i++) pthread_join(th[i], NULL);
+    double stream_s = now_s() - t0, node_cpu_s = process_cpu_s(g.node) - cpu0;
+    /* Everything cpsd did while the stream ran, per transfer: HTTP, JSON, recovery, checks,
+     * the VM, state writes and block production, including the rejected attempts. */
+    double node_us_per_trx = node_cpu_s * 1e6 / g.transfers;
+    free(th);
+    info = rpc("/v1/chain/get_info", "{}");
+    uint32_t end_head = info ? (uint32_t)json_integer_value(json_object_get(info, "head_block_num")) : 0;
+    json_decref(info);
+    printf("tps: streamed in %.2f s (%.0f/s answered), %zu rejected, %zu resubmissions after "
+           "'resource exhausted', %d transport errors\n",
+           stream_s, g.transfers / stream_s, g.failed, g.resubmissions, (int)g.transport_errors);
+    double node_us_per_push = node_cpu_s * 1e6 / (double)(g.transfers + g.resubmissions);
+    printf("tps: cpsd used %.2f CPU s during the stream (%.0f%% of one core): %.0f us per included "
+           "transfer, %.0f us per push attempt (resubmissions included)\n",
+           node_cpu_s, 100 * node_cpu_s / stream_s, node_us_per_trx, node_us_per_push);
+    if (g.first_error[0]) printf("tps: first error: %s\n", g.first_error);
+    fflush(stdout);
+    if (!start_head || end_head < start_head) {
+        rc = cps_fail(CPS_ERR_IO, "get_info failed around the stream");
+        goto fail;
+    }
+
+    stop_node(); /* the block log is read from disk next */
+    presigned **by_id = malloc((size_t)g.transfers * sizeof *by_id);
+    for (int i = 0; i < g.transfers; i++) by_id[i] = &g.trx[i];
+    qsort(by_id, (size_t)g.transfers, sizeof *by_id, cmp_id);
+    uint32_t nblocks = end_head - start_head;
+    block_stat *bs = calloc(nblocks + 1, sizeof *bs);
+    uint64_t bench_cpu = 0;
+    uint32_t not_executed = 0;
+    rc = read_blocks(start_head + 1, end_head, by_id, bs, &bench_cpu, &not_executed);
+    free(by_id);
+    if (rc) goto fail;
+
+    /* The window: first to last block holding a bench transfer. */
+    int first = -1, last = -1;
+    uint64_t included = 0, window_cpu = 0, max_in_block = 0;
+    for (uint32_t i = 0; i < nblocks; i++)
+        if (bs[i].bench_trx) {
+            if (first < 0) first = (int)i;
+            last = (int)i;
+        }
+    double tps = 0, steady_tps = 0, fill_cpu = 0;
+    uint32_t window_blocks = 0;
+    if (first >= 0) {
+        window_blocks = (uint32_t)(last - first + 1);
+        for (int i = first; i <= last; i++) {
+            included += bs[i].bench_trx;
+            window_cpu += bs[i].cpu_us;
+            if (bs[i].bench_trx > max_in_block) max_in_block = bs[i].bench_trx;
+        }
+        tps = (double)included / (window_blocks * BLOCK_SECONDS);
+        fill_cpu = (double)window_cpu / (window_blocks * MAX_BLOCK_CPU_US);
+        if (window_blocks > 2) { /* without the partial first and last blocks */
+            uint64_t mid = included - bs[first].bench_trx - bs[last].bench_trx;
+            steady_tps = (double)mid / ((window_blocks - 2) * BLOCK_SECONDS);
+        } else {
+            steady_tps = tps;
+        }
+    }
+    double *lat = malloc((size_t)g.transfers * sizeof *lat);
+    size_t nlat = 0;
+    for (int i = 0; i < g.transfers; i++)
+        if (g.trx[i].block_num) lat[nlat++] = (g.trx[i].done_s - g.trx[i].sent_s) * 1000.0;
+    qsort(lat, nlat, sizeof *lat, cmp_double);
+    double p50 = percentile(lat, nlat, 0.5), p99 = percentile(lat, nlat, 0.99);
+    /* The same from the send to its block's timestamp (the end of the block's 500 ms slot). */
+    nlat = 0;
+    for (int i = 0; i < g.transfers; i++)
+        if (g.trx[i].block_num) lat[nlat++] = (double)(g.trx[i].block_time_us - g.trx[i].sent_us) / 1000.0;
+    qsort(lat, nlat, sizeof *lat, cmp_double);
+    double bp50 = percentile(lat, nlat, 0.5), bp99 = percentile(lat, nlat, 0.99);
+    free(lat);
+    double cpu_per_trx = included ? (double)bench_cpu / (double)included : 0;
+    printf("tps: %" PRIu64 " of %d transfers in blocks %u..%u (%u blocks): %.0f tx/s sustained, "
+           "%.0f tx/s without the edge blocks; up to %" PRIu64 " per block; block CPU fill %.1f%%\n",
+           included, g.transfers, first >= 0 ? bs[first].num : 0, last >= 0 ? bs[last].num : 0,
+           window_blocks, tps, steady_tps, max_in_block, fill_cpu * 100);
+    printf("tps: submission -> committed (202 answer) p50 %.0f ms, p99 %.0f ms; submission -> block "
+           "timestamp p50 %.0f ms, p99 %.0f ms; cpu_usage_us per transfer %.1f\n",
+           p50, p99, bp50, bp99, cpu_per_trx);
+    fflush(stdout);
+
+    stop_node();
+    uint32_t replay_head = 0;
+    int replay_ok = 0;
+    double replay_s = replay_time(log, &replay_head, &replay_ok);
+    double chain_s = replay_head * BLOCK_SECONDS;
+    printf("tps: replay of %u blocks (%.0f s of chain) took %.2f s: %.1fx real time%s\n", replay_head,
+           chain_s, replay_s, replay_s > 0 ? chain_s / replay_s : 0, replay_ok ? "" : " (FAILED)");
+
+    double ceiling = recovery_ceiling(2.0);
+    printf("tps: ceiling: %.0f K1 recoveries/s on one core; TPS / ceiling = %.1f%% (goal >= 70%%, "
+           ">= 15000 tx/s)\n",
+           ceiling, ceiling > 0 ? 100.0 * steady_tps / ceiling : 0);
+
+    mkdir("bench/results", 0755);
+    FILE *jf = fopen("bench/results/tps.json", "w");
+    if (jf) {
+        fprintf(jf,
+                "{\n  \"accounts\": %d,\n  \"transfers\": %d,\n  \"connections\": %d,\n  \"batch\": %d,\n"
+                "  \"signing_per_s\": %.0f,\n  \"node_cpu_seconds\": %.3f,\n  \"node_cpu_us_per_transfer\": %.1f,\n  \"node_cpu_us_per_push\": %.1f,\n  \"stream_seconds\": %.3f,\n  \"answered_per_s\": %.1f,\n"
+                "  \"rejected\": %zu,\n  \"resubmissions\": %zu,\n  \"transport_errors\": %d,\n  \"included\": %" PRIu64 ",\n"
+                "  \"not_executed\": %u,\n  \"first_block\": %u,\n  \"last_block\": %u,\n"
+                "  \"window_blocks\": %u,\n  \"tps_sustained\": %.1f,\n  \"tps_steady\": %.1f,\n"
+                "  \"max_transfers_per_block\": %" PRIu64 ",\n  \"block_cpu_fill\": %.4f,\n"
+                "  \"latency_p50_ms\": %.1f,\n  \"latency_p99_ms\": %.1f,\n"
+                "  \"block_time_latency_p50_ms\": %.1f,\n  \"block_time_latency_p99_ms\": %.1f,\n  \"cpu_usage_us_per_transfer\": %.2f,\n"
+                "  \"replay_blocks\": %u,\n  \"replay_seconds\": %.3f,\n  \"chain_seconds\": %.1f,\n"
+                "  \"replay_speedup\": %.2f,\n  \"replay_ok\": %s,\n  \"recovery_ceiling_per_s\": %.0f,\n"
+                "  \"tps_over_ceiling\": %.4f\n}\n",
+                g.accounts, g.transfers, g.connections, g.batch, g.transfers / sign_s, node_cpu_s,
+                node_us_per_trx, node_us_per_push, stream_s,
+                g.transfers / stream_s, g.failed, g.resubmissions, (int)g.transport_errors, included, not_executed,
+                first >= 0 ? bs[first].num : 0, last >= 0 ? bs[last].num : 0, window_blocks, tps,
+                steady_tps, max_in_block, fill_cpu, p50, p99, bp50, bp99, cpu_per_trx, replay_head, replay_s, chain_s,
+                replay_s > 0 ? chain_s / replay_s : 0, replay_ok ? "true" : "false", ceiling,
+                ceiling > 0 ? steady_tps / ceiling : 0);
+        fclose(jf);
+    }
+    FILE *mf = fopen("bench/results/tps.md", "w");
+    if (mf) {
+        fprintf(mf, "# TPS benchmark result\n\n%d accounts, %d pre-signed eosio.token transfers, "
+                    "%d connections x %d transactions per push_transactions, one cpsd on this host.\n\n"
+                    "| figure | value |\n|---|---|\n",
+                g.accounts, g.transfers, g.connections, g.batch);
+        fprintf(mf, "| transfers in blocks | %" PRIu64 " of %d (%zu rejected, %u not executed) |\n",
+                included, g.transfers, g.failed, not_executed);
+        fprintf(mf, "| sustained TPS (window of %u blocks) | %.0f |\n", window_blocks, tps);
+        fprintf(mf, "| steady TPS (without the first and last block) | %.0f |\n", steady_tps);
+        fprintf(mf, "| most transfers in one block | %" PRIu64 " |\n", max_in_block);
+        fprintf(mf, "| block CPU fill (of 200 ms) | %.1f %% |\n", fill_cpu * 100);
+        fprintf(mf, "| submission -> committed (202 answer) p50 / p99 | %.0f ms / %.0f ms |\n", p50, p99);
+        fprintf(mf, "| submission -> block timestamp p50 / p99 | %.0f ms / %.0f ms |\n", bp50, bp99);
+        fprintf(mf, "| cpu_usage_us per transfer (billed in receipts) | %.1f |\n", cpu_per_trx);
+        fprintf(mf, "| cpsd CPU per included transfer (measured, /proc, all threads) | %.0f us |\n",
+                node_us_per_trx);
+        fprintf(mf, "| cpsd CPU per push attempt (%zu resubmissions included) | %.0f us |\n",
+                g.resubmissions, node_us_per_push);
+        fprintf(mf, "| replay | %u blocks in %.2f s = %.1fx the chain's %.0f s |\n", replay_head,
+                replay_s, replay_s > 0 ? chain_s / replay_s : 0, chain_s);
+        fprintf(mf, "| one-core K1 recovery ceiling | %.0f /s |\n", ceiling);
+        fprintf(mf, "| steady TPS / ceiling | %.1f %% (goal >= 70 %%, >= 15000 tx/s) |\n",
+                ceiling > 0 ? 100.0 * steady_tps / ceiling : 0);
+        fclose(mf);
+    }
+    free(bs);
+    printf("tps: wrote bench/results/tps.json and bench/results/tps.md\n");
+fail:
+    if (rc) fprintf(stderr, "tps: %s (cpsd log: %s)\n", cps_last_error(), log);
+    stop_node();
+    if (g.trx)
+        for (int i = 0; i < g.transfers; i++) free(g.trx[i].json);
+    free(g.trx);
+    free(g.retry);
+    if (!rc && !getenv("TPS_KEEP")) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.tmp);
+        if (system(cmd) != 0) fprintf(stderr, "tps: cannot remove %s\n", g.tmp);
+    }
+    return rc ? 1 : 0;
+}

@@ -177,6 +177,27 @@ cps_vm_slot cps_vm__eval_const(cps_vm_instance *inst, const vm_constexpr *e)
     return v;
 }
 
+/* The value type a signature letter names, or 0 for a letter that names none. */
+static uint8_t sig_letter_type(char c)
+{
+    switch (c) {
+    case 'i':
+        return CPS_VM_I32;
+    case 'I':
+        return CPS_VM_I64;
+    case 'f':
+        return CPS_VM_F32;
+    case 'F':
+        return CPS_VM_F64;
+    case 'r':
+        return CPS_VM_FUNCREF;
+    case 'e':
+        return CPS_VM_EXTERNREF;
+    default:
+        return 0;
+    }
+}
+
 static int parse_sig(const char *sig, uint8_t *types, uint32_t *np, uint32_t *nr)
 {
     /* "(params)results", one letter a type */
@@ -185,60 +206,16 @@ static int parse_sig(const char *sig, uint8_t *types, uint32_t *np, uint32_t *nr
     if (!p || *p != '(') return -1;
     p++;
     for (; *p && *p != ')'; p++) {
-        uint8_t t;
-        switch (*p) {
-        case 'i':
-            t = CPS_VM_I32;
-            break;
-        case 'I':
-            t = CPS_VM_I64;
-            break;
-        case 'f':
-            t = CPS_VM_F32;
-            break;
-        case 'F':
-            t = CPS_VM_F64;
-            break;
-        case 'r':
-            t = CPS_VM_FUNCREF;
-            break;
-        case 'e':
-            t = CPS_VM_EXTERNREF;
-            break;
-        default:
-            return -1;
-        }
-        if (n >= 32) return -1;
+        uint8_t t = sig_letter_type(*p);
+        if (!t || n >= 32) return -1;
         types[n++] = t;
     }
     if (*p != ')') return -1;
     p++;
     k = n;
     for (; *p; p++) {
-        uint8_t t;
-        switch (*p) {
-        case 'i':
-            t = CPS_VM_I32;
-            break;
-        case 'I':
-            t = CPS_VM_I64;
-            break;
-        case 'f':
-            t = CPS_VM_F32;
-            break;
-        case 'F':
-            t = CPS_VM_F64;
-            break;
-        case 'r':
-            t = CPS_VM_FUNCREF;
-            break;
-        case 'e':
-            t = CPS_VM_EXTERNREF;
-            break;
-        default:
-            return -1;
-        }
-        if (k >= 32) return -1;
+        uint8_t t = sig_letter_type(*p);
+        if (!t || k >= 32) return -1;
         types[k++] = t;
     }
     *np = n;

@@ -32,6 +32,11 @@ The genesis key is EOSIO's public development key — never use this chain for a
   public  EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
   private 5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3
 Try:
+  $build/cps -u $url get info
+  $build/cps -u $url get currency balance eosio.token eosio CPS
+  $build/cps wallet create --to-console     # then: $build/cps wallet import --private-key <key above>
+  $build/cps -u $url create account eosio alice EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
+  $build/cps -u $url transfer eosio alice "10.0000 CPS" "hi"
   curl -s -d '{}' $url/v1/chain/get_info
   curl -s -d '{"code":"eosio.token","account":"eosio","symbol":"CPS"}' $url/v1/chain/get_currency_balance
   curl -s -d '{"code":"eosio.token","table":"stat","scope":"CPS","json":true}' $url/v1/chain/get_table_rows

@@ -416,6 +416,12 @@ CPS_MUST_USE int cps_abi_block_id(const cps_block_header *h, cps_checksum256 *id
  * id bytes 8..11. */
 void cps_abi_tapos_from_block_id(const cps_checksum256 *id, uint16_t *ref_block_num,
                                  uint32_t *ref_block_prefix);
+/* EOSIO's merkle node: sha256(l' || r') where l' has bit 0x80 of its first byte cleared and r'
+ * has it set (the "canonical" pair, so proofs need no left/right flags). cps_abi_merkle_root and
+ * the chain's incremental merkle both build on it. */
+void cps_abi_merkle_pair(const cps_checksum256 *l, const cps_checksum256 *r,
+                         cps_checksum256 *out);
+
 /* EOSIO's merkle root (merkle.cpp): pairs hashed as sha256(l' || r') with the top bit of l'
  * cleared and of r' set ("canonical pair"); an odd level repeats its last node; no leaves: all
  * zeros; one leaf: that leaf. Fails only when out of memory. */

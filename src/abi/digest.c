@@ -108,8 +108,8 @@ void cps_abi_tapos_from_block_id(const cps_checksum256 *id, uint16_t *ref_block_
 
 /* The pair is made "canonical" so that a proof needs no left/right flags: the left node's top
  * bit is cleared and the right node's set before hashing. */
-static void hash_canonical_pair(const cps_checksum256 *l, const cps_checksum256 *r,
-                                cps_checksum256 *out)
+void cps_abi_merkle_pair(const cps_checksum256 *l, const cps_checksum256 *r,
+                         cps_checksum256 *out)
 {
     uint8_t buf[64];
     memcpy(buf, l->b, 32);
@@ -139,7 +139,7 @@ int cps_abi_merkle_root(const cps_checksum256 *leaves, size_t n, cps_checksum256
             n++;
         }
         for (size_t i = 0; i < n / 2; i++)
-            hash_canonical_pair(&level[2 * i], &level[2 * i + 1], &level[i]);
+            cps_abi_merkle_pair(&level[2 * i], &level[2 * i + 1], &level[i]);
         n /= 2;
     }
     *root = level[0];

@@ -47,17 +47,6 @@ static int with_view(cps_chain_controller *c, with_view_fn fn, void *arg)
  * Incremental merkle (EOSIO incremental_merkle_impl::append): the active nodes are the
  * fully realised left siblings along the path of the next leaf, plus the current root.
  * ------------------------------------------------------------------------------------------ */
-static void canonical_pair_hash(const cps_checksum256 *l, const cps_checksum256 *r,
-                                cps_checksum256 *out)
-{
-    uint8_t buf[64];
-    memcpy(buf, l->b, 32);
-    memcpy(buf + 32, r->b, 32);
-    buf[0] &= 0x7f;
-    buf[32] |= 0x80;
-    cps_sha256(buf, 64, out->b);
-}
-
 static uint32_t merkle_max_depth(uint64_t node_count)
 {
     if (node_count == 0) return 0;
@@ -83,13 +72,13 @@ void cps_chain__imerkle_append(cps_chain_incremental_merkle *m, const cps_checks
         if (!(index & 1)) {
             if (!partial) updated[nupdated++] = top;
             cps_checksum256 t = top;
-            canonical_pair_hash(&t, &t, &top);
+            cps_abi_merkle_pair(&t, &t, &top);
             partial = true;
         } else {
             cps_checksum256 left = m->active[active_i++];
             if (partial) updated[nupdated++] = left;
             cps_checksum256 t = top;
-            canonical_pair_hash(&left, &t, &top);
+            cps_abi_merkle_pair(&left, &t, &top);
         }
         depth--;
         index >>= 1;

@@ -145,6 +145,10 @@ int cps_cli_eosio_error(cps_cli_ctx *ctx, uint32_t code, const char *what, const
  * not echoed on a terminal, as cleos asks for passwords and keys. The caller wipes buf. */
 CPS_MUST_USE int cps_cli_read_secret(cps_cli_ctx *ctx, const char *prompt, char *buf, size_t cap);
 
+/* Writes len bytes of text to a new or truncated file readable by its owner only (0600), as
+ * key and password files must be. Errors name the path and the system's reason. */
+CPS_MUST_USE int cps_cli_write_secret_file(const char *path, const char *text, size_t len);
+
 /* Reads a whole file into a NUL-terminated buffer the caller frees with free(). Files above
  * 64 MiB are refused (CPS_ERR_LIMIT). Errors name the path and the system's reason. */
 CPS_MUST_USE int cps_cli_read_file(const char *path, char **data, size_t *size);

@@ -3,31 +3,11 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Writes the two lines cleos writes. The file gets mode 0600 (cleos leaves it to the umask):
  * it holds a private key. */
-static int write_key_file(const char *path, const char *text, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(e));
-        }
-        done += (size_t)w;
-    }
-    if (close(fd) != 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    return 0;
-}
-
 static int run_create_key(cps_cli_ctx *ctx, const cps_cli_args *args)
 {
     const char *file = cps_cli_value(args, "--file");
@@ -62,7 +42,7 @@ static int run_create_key(cps_cli_ctx *ctx, const cps_cli_args *args)
         fwrite(lines, 1, (size_t)len, ctx->out);
     } else {
         fprintf(ctx->err, "saving keys to %s\n", file);
-        rc = write_key_file(file, lines, (size_t)len);
+        rc = cps_cli_write_secret_file(file, lines, (size_t)len);
         if (rc) exit_code = cps_cli_error(ctx, rc, "%s", cps_last_error());
     }
     cps_wipe(lines, sizeof lines);

@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 static int parse_chain_id(const char *text, cps_checksum256 *out)
@@ -16,31 +15,6 @@ static int parse_chain_id(const char *text, cps_checksum256 *out)
                         len);
     int rc = cps_hex_decode(out->b, sizeof out->b, &n, text, len);
     if (rc) return cps_fail_prefix(rc, "--chain-id");
-    return 0;
-}
-
-/* cleos asks for the key on the terminal when -k is not given, without echoing it. */
-static int read_private_key(cps_cli_ctx *ctx, char *buf, size_t cap)
-{
-    struct termios saved, quiet;
-    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
-    fputs("private key: ", ctx->err);
-    fflush(ctx->err);
-    if (tty) {
-        quiet = saved;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    char *line = fgets(buf, (int)cap, stdin);
-    if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-        fputc('\n', ctx->err);
-    }
-    if (!line) {
-        if (!tty) fputc('\n', ctx->err); /* end the prompt's line before the error */
-        return cps_fail(CPS_ERR_INVALID_ARG, "no private key given on standard input");
-    }
-    buf[strcspn(buf, "\r\n")] = '\0';
     return 0;
 }
 
@@ -101,9 +75,10 @@ static int run_sign(cps_cli_ctx *ctx, const cps_cli_args *args)
     }
 
     if (!key_text) {
-        rc = read_private_key(ctx, typed_key, sizeof typed_key);
+        /* cleos asks for the key on the terminal when -k is not given, without echoing it. */
+        rc = cps_cli_read_secret(ctx, "private key: ", typed_key, sizeof typed_key);
         if (rc) {
-            cps_cli_error(ctx, rc, "%s", cps_last_error());
+            cps_cli_error(ctx, rc, "no private key given on standard input");
             goto done;
         }
         key_text = typed_key;

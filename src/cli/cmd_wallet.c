@@ -6,7 +6,6 @@
 #include "cli/wallet.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,26 +132,6 @@ static int public_key_text(const cps_private_key *k, char *out, size_t cap)
 
 /* ---- create, open, lock, unlock ----------------------------------------------------------- */
 
-/* Writes the password to a new 0600 file, as cleos's --file does (cleos uses the umask). */
-static int write_password_file(const char *path, const char *password)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    size_t len = strlen(password), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, password + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(e));
-        }
-        done += (size_t)w;
-    }
-    if (close(fd) != 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    return 0;
-}
-
 static int run_wallet_create(cps_cli_ctx *ctx, const cps_cli_args *args)
 {
     const char *name = wallet_name(args);
@@ -186,7 +165,7 @@ static int run_wallet_create(cps_cli_ctx *ctx, const cps_cli_args *args)
         fprintf(ctx->out, "\"%s\"\n", password);
     } else {
         fprintf(ctx->out, "saving password to %s\n", file);
-        if ((rc = write_password_file(file, password)) != 0) {
+        if ((rc = cps_cli_write_secret_file(file, password, strlen(password))) != 0) {
             cps_cli_error(ctx, rc, "%s", cps_last_error());
             goto done;
         }

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -277,5 +278,24 @@ int cps_cli_read_secret(cps_cli_ctx *ctx, const char *prompt, char *buf, size_t 
         return cps_fail(CPS_ERR_INVALID_ARG, "nothing given on standard input");
     }
     buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+int cps_cli_write_secret_file(const char *path, const char *text, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    if (close(fd) != 0) return cps_fail(CPS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     return 0;
 }

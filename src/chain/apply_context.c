@@ -72,6 +72,7 @@ int cps_chain__set_resource_limits(cps_chain_apply_context *ctx, cps_name accoun
     if (!rc) rc = cps_chain__account_exists(ctx->trx->chain, account, &exists);
     if (!rc && !exists) rc = cps_fail(CPS_ERR_ACCOUNT, "set_resource_limits: no such account");
     if (!rc) rc = cps_chain__resource_set(ctx->trx->chain, account, ram_bytes, net_weight, cpu_weight);
+    if (!rc) rc = cps_chain__trx_verify_ram_at_end(ctx->trx, account);
     return rc;
 }
 
@@ -115,16 +116,33 @@ void cps_chain__instances_clear(cps_chain_controller *c)
     c->instance_count = 0;
 }
 
+/* The instance of contract `hash` under the chain's current wasm configuration: the kept one if
+ * it was made under the same max_pages and max_call_depth (the only limits eos-vm applies when a
+ * contract runs; the others bind at setcode), else a new one. The module cache needs no
+ * invalidation: modules are loaded under the fixed permissive c->vm_limits, so the translation
+ * does not depend on the configuration. */
 static int get_instance(cps_chain_controller *c, const cps_checksum256 *hash,
                         cps_vm_instance **out)
 {
+    cps_chain_wasm_config cfg;
+    int rc = cps_chain__wasm_config_load(c, NULL, &cfg);
+    if (rc) return rc;
     for (size_t i = 0; i < c->instance_count; i++)
         if (memcmp(c->instances[i].code_hash.b, hash->b, 32) == 0) {
-            *out = c->instances[i].inst;
-            return cps_vm_instance_reset(*out);
+            cps_chain_instance_entry *e = &c->instances[i];
+            if (e->max_pages == cfg.max_pages && e->max_call_depth == cfg.max_call_depth) {
+                *out = e->inst;
+                return cps_vm_instance_reset(*out);
+            }
+            /* made under other limits: drop it (no action of it is running: inline actions and
+             * notifications run after the action that sent them returns) */
+            cps_vm_instance_destroy(e->inst);
+            c->instances[i] = c->instances[--c->instance_count];
+            break;
         }
+    cps_vm_limits run;
+    cps_chain__wasm_run_limits(c, &cfg, &run);
     cps_vm_module *m = cps_vm_cache_get(c->vm_cache, hash->b);
-    int rc = 0;
     if (!m) {
         cps_bytes v;
         rc = cps_state_get(cps_chain__view(c), c->t_code, hash->b, 32, &v);
@@ -142,7 +160,7 @@ static int get_instance(cps_chain_controller *c, const cps_checksum256 *hash,
      * with a small fixed budget (EOSIO refuses modules with a start function altogether). */
     cps_vm_exec start = {1000000, 0, 0, NULL};
     cps_vm_instance *inst = NULL;
-    if (!rc) rc = cps_vm_instance_create(m, &imports, &c->vm_limits, &start, false, &inst);
+    if (!rc) rc = cps_vm_instance_create(m, &imports, &run, &start, false, &inst);
     cps_vm_module_release(m);
     if (rc) return rc;
     if (c->instance_count >= MAX_INSTANCES) cps_chain__instances_clear(c);
@@ -158,6 +176,8 @@ static int get_instance(cps_chain_controller *c, const cps_checksum256 *hash,
     }
     c->instances[c->instance_count].code_hash = *hash;
     c->instances[c->instance_count].inst = inst;
+    c->instances[c->instance_count].max_pages = cfg.max_pages;
+    c->instances[c->instance_count].max_call_depth = cfg.max_call_depth;
     c->instance_count++;
     *out = inst;
     return 0;
@@ -179,6 +199,8 @@ int cps_chain__run_wasm(cps_chain_apply_context *ctx, const cps_chain_account *r
     rc = cps_vm_call(inst, "apply", args, 3, NULL, 0, &ex);
     tc->cpu_used_units += ex.used;
     if (rc == CPS_ERR_WASM_EXIT) return 0; /* eosio_exit ends the action successfully */
+    if (rc == CPS_ERR_DEADLINE && tc->cpu_limit_by_node)
+        return cps_chain__node_cpu_limit_exceeded(tc);
     if (rc == CPS_ERR_DEADLINE)
         return cps_fail(CPS_ERR_RESOURCE, "transaction exceeded its CPU budget of %llu us",
                         (unsigned long long)(tc->cpu_budget_units / CPS_CHAIN_UNITS_PER_US));

@@ -41,6 +41,10 @@ struct cps_chain_trx_context {
     /* CPU accounting in VM units: every action's wasm run draws from the same budget. */
     uint64_t cpu_budget_units;
     uint64_t cpu_used_units;
+    /* The budget is this node's own limit (--max-transaction-time), not the chain's: running
+     * out of it is nodeos's tx_cpu_usage_exceeded "reached node configured
+     * max-transaction-time" (CPS_ERR_DEADLINE) rather than a consensus CPU failure. */
+    bool cpu_limit_by_node;
     /* The keys recovered from the signatures (sorted, unique) and the delay they were checked
      * under; used to authorize deferred transactions a contract schedules. */
     const cps_public_key *keys;

@@ -85,6 +85,13 @@ void cps_chain_config_default(cps_chain_config *out);
 /* nodeos's built-in genesis: 2018-06-01T12:00:00.000, the EOS6MRy... development key, the
  * default configuration. Its chain id is 8a34ec7d...2b8f (a fresh EOSIO 2.0 nodeos). */
 void cps_chain_genesis_default(cps_chain_genesis *out);
+/* The genesis cpsd gives a development chain (no --genesis-json): nodeos's built-in one with
+ * min_transaction_cpu_usage lowered to CPS_CHAIN_DEV_MIN_TRANSACTION_CPU_US. CPS bills the VM's
+ * deterministic units (CPS_CHAIN_UNITS_PER_US), and an eosio.token transfer costs far less than
+ * EOSIO's 100 µs floor, which alone would cap a 200 ms block at 2,000 transfers
+ * (docs/performance.md). Every other field is nodeos's default. */
+#define CPS_CHAIN_DEV_MIN_TRANSACTION_CPU_US 10u
+void cps_chain_genesis_development(cps_chain_genesis *out);
 
 /* chain_config::validate(), the same rules in the same order; CPS_ERR_INVALID_ARG with nodeos's
  * message for the first rule broken ("max transaction net usage must be less than max block net

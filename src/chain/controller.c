@@ -2,11 +2,13 @@
  * genesis initialisation as nodeos does it, the account/permission/link records in the state,
  * and the block phases (start, finalize and sign, commit, abort, apply a received block). */
 #include "chain/controller_internal.h"
+#include "chain/finality.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,8 +111,6 @@ static int head_pack(cps_buf *b, const cps_chain_head *h)
     for (uint32_t i = 0; i < h->blockroot_merkle.active_count; i++)
         cps_write_bytes(b, h->blockroot_merkle.active[i].b, 32);
     cps_write_u32(b, h->schedule_version);
-    cps_write_u64(b, h->schedule_producer);
-    cps_public_key_pack(b, &h->schedule_key);
     cps_write_bytes(b, h->schedule_hash.b, 32);
     return b->failed;
 }
@@ -131,8 +131,6 @@ static int head_unpack(cps_bytes v, cps_chain_head *h)
     for (uint32_t i = 0; !rc && i < h->blockroot_merkle.active_count; i++)
         rc = cps_read_bytes(&r, h->blockroot_merkle.active[i].b, 32);
     if (!rc) rc = cps_read_u32(&r, &h->schedule_version);
-    if (!rc) rc = cps_read_u64(&r, &h->schedule_producer);
-    if (!rc) rc = cps_public_key_unpack(&r, &h->schedule_key);
     if (!rc) rc = cps_read_bytes(&r, h->schedule_hash.b, 32);
     if (!rc) rc = cps_read_end(&r);
     if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.global head record");
@@ -323,18 +321,6 @@ static int put_head(cps_chain_controller *c, const cps_chain_head *h, const cps_
 /* ------------------------------------------------------------------------------------------
  * Genesis (controller_impl::initialize_blockchain_state + initialize_database).
  * ------------------------------------------------------------------------------------------ */
-static int schedule_hash(cps_name producer, const cps_public_key *key, uint32_t version,
-                         cps_checksum256 *out)
-{
-    /* legacy::producer_schedule_type {version, [{producer_name, block_signing_key}]} */
-    cps_producer_key pk = {producer, *key};
-    cps_producer_schedule s = {version, &pk, 1};
-    cps_buf b = {0};
-    int rc = cps_abi_producer_schedule_pack(&b, &s);
-    if (!rc) cps_sha256(b.data, b.size, out->b);
-    cps_buf_free(&b);
-    return rc;
-}
 
 static void key_authority(cps_authority *a, cps_key_weight *kw, const cps_public_key *key)
 {
@@ -398,9 +384,15 @@ static int genesis_database(cps_chain_controller *c, const cps_block_header *h1,
     h->timestamp = h1->timestamp;
     h->producer = h1->producer;
     h->schedule_version = 0;
-    h->schedule_producer = eosio;
-    h->schedule_key = c->genesis.initial_key;
-    rc = schedule_hash(eosio, &c->genesis.initial_key, 0, &h->schedule_hash);
+    /* the initial schedule: eosio with the genesis key, version 0 (block_header_state's genesis
+     * pending_schedule.schedule_hash is the hash of its legacy form) */
+    cps_key_weight gkw = {c->genesis.initial_key, 1};
+    cps_chain_schedule_producer gp = {eosio, 1, &gkw, 1};
+    cps_chain_producer_schedule initial = {0, &gp, 1};
+    cps_producer_key pk = {eosio, c->genesis.initial_key};
+    cps_producer_schedule legacy = {0, &pk, 1};
+    rc = cps_chain__legacy_schedule_hash(&legacy, &h->schedule_hash);
+    if (!rc) rc = cps_chain__schedules_store(c, &initial, NULL, 0, NULL, 0);
     if (!rc) rc = put_head(c, h, h1);
     return rc;
 }
@@ -467,6 +459,7 @@ static int open_tables(cps_chain_controller *c)
     return 0;
 }
 
+static int load_config(cps_chain_controller *c, cps_state_view *v, void *arg);
 static int load_head(cps_chain_controller *c, cps_state_view *v, void *arg)
 {
     (void)arg;
@@ -476,11 +469,38 @@ static int load_head(cps_chain_controller *c, cps_state_view *v, void *arg)
                                    "state has no head record");
     rc = head_unpack(val, &c->head);
     if (rc) return rc;
-    rc = cps_state_get(v, c->t_global, "config", 6, &val);
+    return load_config(c, v, NULL);
+}
+
+static int load_config(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    (void)arg;
+    cps_bytes val;
+    int rc = cps_state_get(v, c->t_global, "config", 6, &val);
     if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "state has no chain config");
     cps_reader r = cps_reader_make(val.data, val.size);
     rc = cps_chain_config_unpack(&r, &c->config);
     return rc ? cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain config record") : 0;
+}
+
+int cps_chain__config_write(cps_chain_controller *c, const cps_chain_config *cfg)
+{
+    cps_buf b = {0};
+    int rc = cps_chain_config_pack(&b, cfg);
+    if (!rc) rc = cps_state_put(c->st, c->t_global, "config", 6, b.data, b.size);
+    cps_buf_free(&b);
+    if (rc) return rc;
+    c->config = *cfg; /* in force at once, as EOSIO's global_property_object */
+    c->config_dirty = true;
+    return 0;
+}
+
+int cps_chain__config_sync(cps_chain_controller *c)
+{
+    if (!c->config_dirty) return 0;
+    int rc = with_view(c, load_config, NULL);
+    if (!rc) c->config_dirty = false;
+    return rc;
 }
 
 /* The last block the log accounts for: a log started after a snapshot and still empty stands
@@ -514,6 +534,348 @@ static int replay_log(cps_chain_controller *c)
     c->replaying = false;
     cps_buf_free(&raw);
     return rc == CPS_ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Producer schedules of the head, LIB and the reversible block store.
+ *
+ *   <data_dir>/reversible/<num>.blk   the signed block `num` (LIB < num <= head), raw bytes;
+ *                                     written to <num>.tmp, synced, renamed before the state
+ *                                     commits the block, deleted once the block is in blocks.log
+ *
+ * Invariants at rest: blocks.log ends at LIB = the state's irreversible revision; every block in
+ * (LIB, head] has its file. open repairs what a crash leaves between the steps: a log ahead of
+ * the state's irreversible revision (set_lib cut short) completes the cut; a missing file
+ * (unsynced write lost with the OS) pops the state back below it; files above the head (the state
+ * commit never happened) are re-applied in order; files at or below LIB are deleted.
+ * ------------------------------------------------------------------------------------------ */
+static int load_sched_fn(cps_chain_controller *c, cps_state_view *v, void *arg)
+{
+    return cps_chain__schedules_load(c, v, arg);
+}
+
+static int reload_schedules(cps_chain_controller *c)
+{
+    cps_chain_schedules s;
+    int rc = with_view(c, load_sched_fn, &s);
+    if (rc) return rc;
+    cps_chain_schedules_free(&c->sched);
+    c->sched = s;
+    return 0;
+}
+
+static void rblock_path(const cps_chain_controller *c, uint32_t num, const char *ext, char *out,
+                        size_t cap)
+{
+    snprintf(out, cap, "%s/%u.%s", c->rdir, num, ext);
+}
+
+static int rblock_write(cps_chain_controller *c, uint32_t num, const uint8_t *raw, size_t n)
+{
+    char tmp[4200], path[4200];
+    rblock_path(c, num, "tmp", tmp, sizeof tmp);
+    rblock_path(c, num, "blk", path, sizeof path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return cps_fail(CPS_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    int rc = 0;
+    if ((n && fwrite(raw, 1, n, f) != n) || fflush(f) ||
+        (!c->rblock_no_sync && fsync(fileno(f))))
+        rc = cps_fail(CPS_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+    if (fclose(f) && !rc) rc = cps_fail(CPS_ERR_IO, "cannot close %s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path))
+        rc = cps_fail(CPS_ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc) unlink(tmp);
+    return rc;
+}
+
+/* CPS_ERR_NOT_FOUND when the file does not exist. */
+static int rblock_read(cps_chain_controller *c, uint32_t num, cps_buf *out)
+{
+    char path[4200];
+    rblock_path(c, num, "blk", path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT) return cps_fail(CPS_ERR_NOT_FOUND, "no reversible block %u", num);
+        return cps_fail(CPS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    }
+    cps_buf_reset(out);
+    uint8_t chunk[65536];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (cps_write_bytes(out, chunk, k)) break;
+    int rc = ferror(f) ? cps_fail(CPS_ERR_IO, "cannot read %s", path) : out->failed;
+    fclose(f);
+    return rc;
+}
+
+static void rblock_remove(cps_chain_controller *c, uint32_t num)
+{
+    char path[4200];
+    rblock_path(c, num, "blk", path, sizeof path);
+    if (unlink(path) && errno != ENOENT)
+        cps_log_warn(MOD, "cannot remove %s: %s", path, strerror(errno));
+}
+
+static int set_lib_fields(cps_chain_controller *c, uint32_t lib)
+{
+    c->lib_num = lib;
+    if (lib == c->head.block_num) {
+        c->lib_id = c->head.id;
+        return 0;
+    }
+    return cps_chain_block_log_read_block_id(c->log, lib, &c->lib_id);
+}
+
+/* Deletes the files of blocks the state no longer keeps as reversible (after the state's
+ * irreversible revision is durable, so a crash never leaves a reversible block without bytes). */
+static void drop_rblocks(cps_chain_controller *c)
+{
+    uint32_t irr = (uint32_t)cps_state_irreversible(c->st);
+    for (uint32_t n = c->rblock_dropped + 1; n <= irr && n > c->rblock_dropped; n++)
+        rblock_remove(c, n);
+    if (irr > c->rblock_dropped) c->rblock_dropped = irr;
+}
+
+/* After a pending block ends: a set_lib made while it was pending is durable only with its
+ * commit, so after an abort the state's irreversible revision is moved up again. */
+static int sync_irreversible(cps_chain_controller *c)
+{
+    int rc = 0;
+    if (cps_state_irreversible(c->st) < c->lib_num)
+        rc = cps_state_set_irreversible(c->st, c->lib_num);
+    if (!rc) drop_rblocks(c);
+    return rc;
+}
+
+/* open: reconciles blocks.log and the state's irreversible revision (see above). */
+static int open_irreversible(cps_chain_controller *c)
+{
+    uint32_t irr = (uint32_t)cps_state_irreversible(c->st);
+    uint32_t head = c->head.block_num;
+    uint32_t log_head = log_head_num(c);
+    if (log_head < irr)
+        /* blocks reach the log before the state calls them irreversible, so only the loss of
+         * unsynced log writes (an OS crash with block_log_no_sync) or a replaced log gets here;
+         * irreversible blocks cannot be popped back. */
+        return cps_fail(CPS_ERR_BLOCK, "the state is irreversible up to block %u but the block "
+                                       "log ends at %u (log writes lost?)", irr, log_head);
+    if (log_head > head && irr < head)
+        return cps_fail(CPS_ERR_BLOCK, "the block log (to %u) is beyond the state's head %u, "
+                                       "which has reversible blocks from %u", log_head, head,
+                        irr + 1);
+    uint32_t cut = log_head < head ? log_head : head;
+    if (cut > irr) {
+        cps_log_info(MOD, "blocks %u..%u are in the block log: making them irreversible",
+                     irr + 1, cut);
+        return cps_state_set_irreversible(c->st, cut);
+    }
+    return 0;
+}
+
+static int recover_reversible(cps_chain_controller *c)
+{
+    /* every reversible block needs its bytes; pop the state below the first one missing */
+    uint32_t missing = 0;
+    cps_buf raw = {0};
+    int rc = 0;
+    for (uint32_t n = c->lib_num + 1; n <= c->head.block_num && !missing; n++) {
+        rc = rblock_read(c, n, &raw);
+        if (rc == CPS_ERR_NOT_FOUND) missing = n;
+        else if (rc) goto out;
+    }
+    rc = 0;
+    if (missing) {
+        cps_log_warn(MOD, "reversible block %u has no stored bytes: undoing blocks %u..%u",
+                     missing, missing, c->head.block_num);
+        if ((rc = cps_state_undo_to(c->st, missing - 1))) goto out;
+        if ((rc = with_view(c, load_head, NULL))) goto out;
+        if ((rc = reload_schedules(c))) goto out;
+    }
+    /* files above the head: blocks whose state commit did not happen; apply them again */
+    c->replaying = c->replaying_reversible = true;
+    for (;;) {
+        uint32_t n = c->head.block_num + 1;
+        rc = rblock_read(c, n, &raw);
+        if (rc == CPS_ERR_NOT_FOUND) {
+            rc = 0;
+            break;
+        }
+        if (rc) break;
+        rc = cps_chain_controller_push_block(c, raw.data, raw.size);
+        if (rc) {
+            cps_log_warn(MOD, "stored reversible block %u does not apply (%s): discarded", n,
+                         cps_last_error());
+            rblock_remove(c, n);
+            rc = 0;
+            break;
+        }
+    }
+    c->replaying = c->replaying_reversible = false;
+    if (rc) goto out;
+    /* leftovers: files at or below LIB, stale temporaries and those above the final head */
+    DIR *d = opendir(c->rdir);
+    if (!d) {
+        rc = cps_fail(CPS_ERR_IO, "cannot read %s: %s", c->rdir, strerror(errno));
+        goto out;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end = NULL;
+        unsigned long n = strtoul(e->d_name, &end, 10);
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || !end) continue;
+        bool keep = strcmp(end, ".blk") == 0 && n > c->lib_num && n <= c->head.block_num;
+        if (!keep && (strcmp(end, ".blk") == 0 || strcmp(end, ".tmp") == 0)) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", c->rdir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+    c->rblock_dropped = c->lib_num;
+out:
+    cps_buf_free(&raw);
+    return rc;
+}
+
+uint32_t cps_chain_controller_lib_num(const cps_chain_controller *c)
+{
+    return c->lib_num;
+}
+
+void cps_chain_controller_lib_id(const cps_chain_controller *c, cps_checksum256 *out)
+{
+    *out = c->lib_id;
+}
+
+void (*cps_chain__crash_hook)(enum cps_chain_crash_point point);
+
+static void crash_point(enum cps_chain_crash_point point)
+{
+    if (cps_chain__crash_hook) cps_chain__crash_hook(point);
+}
+
+int cps_chain_controller_set_lib(cps_chain_controller *c, uint32_t num)
+{
+    if (num < c->lib_num)
+        return cps_fail(CPS_ERR_INVALID_ARG, "LIB cannot move back from %u to %u", c->lib_num,
+                        num);
+    if (num > c->head.block_num)
+        return cps_fail(CPS_ERR_INVALID_ARG, "LIB %u is beyond the head block %u", num,
+                        c->head.block_num);
+    if (num == c->lib_num) return 0;
+    /* the log first: a crash after it leaves the log ahead of the state's irreversible
+     * revision, which open completes (open_irreversible) */
+    cps_buf raw = {0};
+    int rc = 0;
+    uint32_t done = c->lib_num;
+    for (uint32_t n = c->lib_num + 1; n <= num && !rc; n++) {
+        rc = rblock_read(c, n, &raw);
+        if (rc == CPS_ERR_NOT_FOUND) rc = cps_fail(CPS_ERR_BLOCK, "reversible block %u lost", n);
+        if (!rc) rc = cps_chain_block_log_append(c->log, raw.data, raw.size, NULL);
+        if (!rc) done = n;
+    }
+    cps_buf_free(&raw);
+    if (done == c->lib_num) return rc;
+    crash_point(CPS_CHAIN_CRASH_SET_LIB_AFTER_LOG);
+    c->lib_num = done;
+    if (done == c->head.block_num) c->lib_id = c->head.id;
+    else cps_chain_block_log_head_id(c->log, &c->lib_id);
+    int src = cps_state_set_irreversible(c->st, done);
+    if (!src && !c->pending.active) drop_rblocks(c);
+    return rc ? rc : src;
+}
+
+int cps_chain_controller_read_block(cps_chain_controller *c, uint32_t num, cps_buf *out)
+{
+    if (num == 0 || num > c->head.block_num)
+        return cps_fail(CPS_ERR_NOT_FOUND, "no block %u (head %u)", num, c->head.block_num);
+    if (num <= c->lib_num) return cps_chain_block_log_read_raw(c->log, num, out);
+    return rblock_read(c, num, out);
+}
+
+/* Hands back the input transactions of a block (abort_block's contract). */
+static int block_transactions(const cps_buf *raw, cps_buf **unapplied, size_t *count)
+{
+    cps_arena a = {0};
+    cps_signed_block blk;
+    int rc = cps_abi_signed_block_decode(raw->data, raw->size, &a, &blk);
+    cps_buf *list = NULL;
+    size_t k = 0;
+    if (!rc && blk.transaction_count) {
+        list = calloc(blk.transaction_count, sizeof *list);
+        if (!list) rc = cps_fail(CPS_ERR_NOMEM, "popped transactions");
+    }
+    for (uint32_t i = 0; !rc && i < blk.transaction_count; i++) {
+        if (!blk.transactions[i].is_packed) continue; /* scheduled: back in the state */
+        rc = cps_abi_packed_transaction_pack(&list[k], &blk.transactions[i].packed);
+        k++;
+    }
+    cps_abi_arena_free(&a);
+    if (rc) {
+        for (size_t i = 0; i < k; i++) cps_buf_free(&list[i]);
+        free(list);
+        return rc;
+    }
+    *unapplied = list;
+    *count = k;
+    return 0;
+}
+
+int cps_chain_controller_pop_block(cps_chain_controller *c, cps_buf **unapplied, size_t *count)
+{
+    if (unapplied) *unapplied = NULL;
+    if (count) *count = 0;
+    if (c->pending.active) return cps_fail(CPS_ERR_STATE, "a block is pending");
+    if (c->head.block_num <= c->lib_num)
+        return cps_fail(CPS_ERR_STATE, "block %u is irreversible", c->head.block_num);
+    uint32_t num = c->head.block_num;
+    cps_buf raw = {0};
+    int rc = rblock_read(c, num, &raw);
+    if (rc) {
+        cps_buf_free(&raw);
+        return rc;
+    }
+    /* the file goes first: a crash between leaves a reversible block without bytes, which open
+     * pops; the other order would bring the popped block back at open */
+    rblock_remove(c, num);
+    rc = cps_state_block_pop(c->st);
+    if (rc) {
+        int wrc = rblock_write(c, num, raw.data, raw.size);
+        if (wrc) cps_log_error(MOD, "block %u: cannot restore its file: %s", num, cps_last_error());
+        cps_buf_free(&raw);
+        return rc;
+    }
+    rc = with_view(c, load_head, NULL);
+    if (!rc) rc = reload_schedules(c);
+    if (!rc && unapplied && count) rc = block_transactions(&raw, unapplied, count);
+    cps_buf_free(&raw);
+    return rc;
+}
+
+int cps_chain_controller_get_schedules(cps_chain_controller *c, cps_chain_schedules *out)
+{
+    return with_view(c, load_sched_fn, out);
+}
+
+int cps_chain_controller_scheduled_producer(cps_chain_controller *c, uint32_t slot,
+                                            cps_name *name, cps_public_key *key)
+{
+    if (slot <= c->head.timestamp)
+        return cps_fail(CPS_ERR_INVALID_ARG, "slot %u is not after the head's %u", slot,
+                        c->head.timestamp);
+    cps_chain_schedule_step step;
+    cps_chain__schedule_step(&c->sched, c->head.timestamp, slot, &step);
+    const cps_chain_schedule_producer *p = cps_chain__schedule_producer_at(step.active, slot);
+    *name = p->name;
+    if (key) {
+        *key = p->keys[0].key;
+        for (uint32_t i = 0; i < p->key_count; i++)
+            if (p->keys[i].weight >= p->threshold) {
+                *key = p->keys[i].key;
+                break;
+            }
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -617,7 +979,15 @@ int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain
     }
     memcpy(c->dir, opt->data_dir, dl + 1);
     c->signature_threads = opt->signature_threads;
+    c->rblock_no_sync = opt->block_log_no_sync;
     if ((rc = mkdir_p(c->dir))) goto fail_path;
+    c->rdir = malloc(dl + 16);
+    if (!c->rdir) {
+        rc = cps_fail(CPS_ERR_NOMEM, "controller");
+        goto fail_path;
+    }
+    snprintf(c->rdir, dl + 16, "%s/reversible", c->dir);
+    if ((rc = mkdir_p(c->rdir))) goto fail_path;
 
     cps_state_options so = {0};
     so.map_size = opt->state_map_size;
@@ -702,15 +1072,11 @@ int cps_chain_controller_open(const cps_chain_controller_options *opt, cps_chain
                       (unsigned long long)cps_state_head(c->st), c->head.block_num);
         goto fail;
     }
-    if (log_head_num(c) < c->head.block_num) {
-        /* commit_block logs before it commits the state, so only the loss of unsynced log
-         * writes (an OS crash with block_log_no_sync) or a replaced log gets here; the state's
-         * blocks are irreversible and cannot be popped back. */
-        rc = cps_fail(CPS_ERR_BLOCK, "the state is at block %u but the block log ends at %u "
-                      "(log writes lost?)", c->head.block_num, log_head_num(c));
-        goto fail;
-    }
+    if ((rc = reload_schedules(c))) goto fail;
+    if ((rc = open_irreversible(c))) goto fail;
     if ((rc = replay_log(c))) goto fail;
+    if ((rc = set_lib_fields(c, (uint32_t)cps_state_irreversible(c->st)))) goto fail;
+    if ((rc = recover_reversible(c))) goto fail;
     *out = c;
     return 0;
 
@@ -727,7 +1093,9 @@ static void pending_reset(cps_chain_pending *p)
     free(p->trxs);
     free(p->new_features);
     free(p->action_digests);
+    free(p->announced.producers);
     cps_buf_free(&p->raw_block);
+    cps_buf_free(&p->qc_extension);
     memset(p, 0, sizeof *p);
 }
 
@@ -744,6 +1112,8 @@ void cps_chain_controller_close(cps_chain_controller *c)
     cps_state_db_destroy(c->db);
     cps_chain_block_log_close(c->log);
     cps_state_close(c->st);
+    cps_chain_schedules_free(&c->sched);
+    free(c->rdir);
     free(c->dir);
     free(c);
 }
@@ -966,6 +1336,8 @@ static int purge_expired(cps_chain_controller *c, uint32_t now_sec)
     }
 }
 
+static int update_producers_authority(cps_chain_controller *c,
+                                      const cps_chain_producer_schedule *s);
 static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name producer,
                        const cps_checksum256 *features, size_t feature_count, bool produced);
 
@@ -990,20 +1362,59 @@ static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name pro
     if (timestamp <= c->head.timestamp)
         return cps_fail(CPS_ERR_BLOCK, "block timestamp %u is not after the head's %u", timestamp,
                         c->head.timestamp);
-    if (producer != c->head.schedule_producer) {
+    /* the schedule this block is produced under (promotions at a round's first block) */
+    cps_chain_schedule_step step;
+    cps_chain__schedule_step(&c->sched, c->head.timestamp, timestamp, &step);
+    const cps_chain_schedule_producer *sp = cps_chain__schedule_producer_at(step.active, timestamp);
+    if (producer != sp->name) {
         char a[CPS_NAME_STR_MAX], b[CPS_NAME_STR_MAX];
         cps_abi_name_to_string(producer, a);
-        cps_abi_name_to_string(c->head.schedule_producer, b);
+        cps_abi_name_to_string(sp->name, b);
         return cps_fail(CPS_ERR_BLOCK, "producer %s is not scheduled for slot %u (%s is)", a,
                         timestamp, b);
     }
-    int rc = cps_state_block_begin(c->st, CPS_STATE_BLOCK_IRREVERSIBLE, NULL);
+    /* Blocks from the log are irreversible; so is a block whose schedule has one producer (its
+     * signature is 2/3+1 of one), and with it every block before it. */
+    bool from_log = c->replaying && !c->replaying_reversible;
+    bool irreversible = from_log || step.active->producer_count == 1;
+    /* Without an undo log only on top of an irreversible head; otherwise commit_block makes the
+     * earlier blocks irreversible first (not here: this block may still be refused). */
+    bool no_undo = irreversible && c->lib_num == c->head.block_num;
+    int rc = cps_state_block_begin(c->st, no_undo ? CPS_STATE_BLOCK_IRREVERSIBLE : 0, NULL);
     if (rc) return rc;
     pending_reset(&c->pending);
     c->pending.active = true;
     c->pending.timestamp = timestamp;
     c->pending.producer = producer;
     c->pending.block_num = c->head.block_num + 1;
+    c->pending.signer = sp;
+    c->pending.schedule_version = step.active->version;
+    c->pending.irreversible = irreversible;
+    if (step.activate || step.announce) {
+        const cps_chain_schedules *s = &c->sched;
+        uint32_t num = c->pending.block_num;
+        if (step.announce) {
+            rc = cps_chain__schedule_to_legacy(&s->proposed, &c->pending.announced);
+            c->pending.announces = rc == 0;
+        }
+        /* either step empties the proposed slot (announce only happens with the pending slot
+         * free: activate frees it at the same round start) */
+        if (!rc)
+            rc = cps_chain__schedules_store(c, step.active, step.announce ? &s->proposed : NULL,
+                                            num, NULL, 0);
+        if (!rc && step.activate) rc = update_producers_authority(c, step.active);
+        if (!rc && step.activate)
+            cps_log_info(MOD, "block %u: producer schedule version %u is active", num,
+                         step.active->version);
+        if (!rc && step.announce)
+            cps_log_info(MOD, "block %u: producer schedule version %u is pending", num,
+                         s->proposed.version);
+        if (rc) {
+            cps_state_block_abort(c->st);
+            pending_reset(&c->pending);
+            return rc;
+        }
+    }
     int64_t now_us = cps_block_timestamp_to_us(timestamp);
     if (feature_count) {
         c->pending.new_features = malloc(feature_count * sizeof *features);
@@ -1025,7 +1436,7 @@ static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name pro
         c->scheduled_feature_count = 0;
     }
     cps_chain__apply_onblock(c);
-    return 0;
+    return cps_chain__config_sync(c);
 }
 
 int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t *packed, size_t n,
@@ -1034,7 +1445,9 @@ int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t
     if (trace) *trace = NULL;
     if (!c->pending.active || c->pending.finalized)
         return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
-    return cps_chain__push_transaction(c, packed, n, NULL, trace);
+    int rc = cps_chain__push_transaction(c, packed, n, NULL, trace);
+    int sr = cps_chain__config_sync(c); /* a failed transaction's configuration change is undone */
+    return rc ? rc : sr;
 }
 
 int cps_chain_controller_get_scheduled_transactions(cps_chain_controller *c, cps_checksum256 *ids,
@@ -1054,7 +1467,9 @@ int cps_chain_controller_push_scheduled_transaction(cps_chain_controller *c,
     if (trace) *trace = NULL;
     if (!c->pending.active || c->pending.finalized)
         return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
-    return cps_chain__push_scheduled(c, id, NULL, trace);
+    int rc = cps_chain__push_scheduled(c, id, NULL, trace);
+    int sr = cps_chain__config_sync(c);
+    return rc ? rc : sr;
 }
 
 int cps_chain_controller_get_account_limits(cps_chain_controller *c, cps_name account,
@@ -1139,7 +1554,11 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
     h->producer = p->producer;
     h->confirmed = confirmed;
     h->previous = c->head.id;
-    h->schedule_version = c->head.schedule_version;
+    h->schedule_version = p->schedule_version;
+    if (p->announces) {
+        h->has_new_producers = true;
+        h->new_producers = p->announced;
+    }
     if (p->new_feature_count) {
         /* protocol_feature_activation: vector<digest> */
         cps_buf fb = {0};
@@ -1162,6 +1581,11 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
     next->block_num = p->block_num;
     next->timestamp = p->timestamp;
     next->producer = p->producer;
+    next->schedule_version = p->schedule_version;
+    if (p->announces) {
+        rc = cps_chain__legacy_schedule_hash(&p->announced, &next->schedule_hash);
+        if (rc) return rc;
+    }
     cps_chain__imerkle_append(&next->blockroot_merkle, &c->head.id);
     rc = cps_abi_block_id(h, &next->id);
     if (rc) return rc;
@@ -1190,13 +1614,20 @@ int cps_chain_controller_finalize_block(cps_chain_controller *c, const cps_priva
     cps_public_key pub;
     int rc = cps_key_public(key, &pub);
     if (rc) return rc;
-    if (cps_public_key_compare(&pub, &c->head.schedule_key) != 0)
+    if (!cps_chain__producer_key_signs(p->signer, &pub))
         return cps_fail(CPS_ERR_AUTH, "the signing key is not the scheduled producer's key");
     cps_arena a = {0};
     cps_signed_block blk;
     cps_checksum256 digest;
     rc = cps_chain__resource_process_block(c, p->block_num);
     if (!rc) rc = build_block(c, 0, &a, &blk, &p->next_head, &digest);
+    cps_extension qc_ext = {CPS_CHAIN_QC_EXTENSION_ID,
+                            {p->qc_extension.data, p->qc_extension.size}};
+    if (!rc && p->qc_extension.size) {
+        /* outside the header: the id and the signature do not cover it */
+        blk.block_extensions = &qc_ext;
+        blk.block_extension_count = 1;
+    }
     if (!rc) rc = cps_sign(key, digest.b, &blk.signed_header.producer_signature);
     if (!rc) {
         cps_buf_reset(&p->raw_block);
@@ -1208,33 +1639,72 @@ int cps_chain_controller_finalize_block(cps_chain_controller *c, const cps_priva
     return rc;
 }
 
-void (*cps_chain__crash_hook)(enum cps_chain_crash_point point);
-
-static void crash_point(enum cps_chain_crash_point point)
+/* The head moved (commit or pop): the cached schedules follow the state. */
+static int head_committed(cps_chain_controller *c, cps_buf *raw_block)
 {
-    if (cps_chain__crash_hook) cps_chain__crash_hook(point);
+    cps_chain_pending *p = &c->pending;
+    int rc = 0;
+    c->head = p->next_head;
+    if (raw_block) {
+        cps_buf_reset(raw_block);
+        rc = cps_write_bytes(raw_block, p->raw_block.data, p->raw_block.size);
+    }
+    bool irreversible = p->irreversible;
+    pending_reset(p);
+    int src = reload_schedules(c);
+    if (!src && irreversible) {
+        src = cps_state_set_irreversible(c->st, c->head.block_num); /* no-op without undo log */
+        if (!src) src = set_lib_fields(c, c->head.block_num);
+    }
+    if (!src) src = sync_irreversible(c);
+    return rc ? rc : src;
 }
 
 int cps_chain_controller_commit_block(cps_chain_controller *c, cps_buf *raw_block)
 {
     cps_chain_pending *p = &c->pending;
     if (!p->active || !p->finalized) return cps_fail(CPS_ERR_STATE, "no finalized block to commit");
-    /* The block log first, the state second: a crash in between leaves the log one block ahead,
-     * and open replays that block from the log (replay_log). The other order would leave the
-     * state ahead of the log, with the block's bytes lost with the process. */
     int rc = 0;
-    bool logged = false;
-    if (!c->replaying) {
-        crash_point(CPS_CHAIN_CRASH_BEFORE_LOG);
-        rc = cps_chain_block_log_append(c->log, p->raw_block.data, p->raw_block.size, NULL);
+    const bool from_log = c->replaying && !c->replaying_reversible;
+    if (!p->irreversible) {
+        /* A reversible block: its bytes are stored before the state commits it, so the state
+         * never has a reversible block whose bytes are lost (open re-applies a stored block the
+         * state did not commit). */
+        if (!c->replaying_reversible)
+            rc = rblock_write(c, p->block_num, p->raw_block.data, p->raw_block.size);
+        if (!rc) {
+            crash_point(CPS_CHAIN_CRASH_AFTER_RBLOCK);
+            rc = cps_state_block_commit(c->st);
+            if (rc && !c->replaying_reversible) rblock_remove(c, p->block_num);
+        }
         if (rc) {
-            cps_fail_prefix(rc, "block %u not committed: block log append", p->block_num);
+            cps_fail_prefix(rc, "block %u not committed", p->block_num);
             cps_state_block_abort(c->st);
             pending_reset(p);
+            sync_irreversible(c);
             return rc;
         }
-        logged = true;
-        crash_point(CPS_CHAIN_CRASH_AFTER_LOG);
+        return head_committed(c, raw_block);
+    }
+    /* An irreversible block: the blocks before it first (a schedule of one producer after one
+     * of several), then the block log, then the state: a crash in between leaves the log one
+     * block ahead, and open replays that block from the log (replay_log). The other order would
+     * leave the state ahead of the log, with the block's bytes lost with the process. */
+    if (!from_log && c->lib_num < c->head.block_num)
+        rc = cps_chain_controller_set_lib(c, c->head.block_num);
+    bool logged = false;
+    if (!rc && !from_log) {
+        crash_point(CPS_CHAIN_CRASH_BEFORE_LOG);
+        rc = cps_chain_block_log_append(c->log, p->raw_block.data, p->raw_block.size, NULL);
+        if (rc) cps_fail_prefix(rc, "block %u not committed: block log append", p->block_num);
+        else logged = true;
+        if (!rc) crash_point(CPS_CHAIN_CRASH_AFTER_LOG);
+    }
+    if (rc) {
+        cps_state_block_abort(c->st);
+        pending_reset(p);
+        sync_irreversible(c);
+        return rc;
     }
     rc = cps_state_block_commit(c->st);
     if (rc) {
@@ -1242,23 +1712,19 @@ int cps_chain_controller_commit_block(cps_chain_controller *c, cps_buf *raw_bloc
          * up to the log by replaying it, so head and log agree again, or report both errors. */
         cps_state_block_abort(c->st);
         pending_reset(p);
+        sync_irreversible(c);
         if (!logged) return rc;
         char first[256];
         snprintf(first, sizeof first, "%s", cps_last_error());
         int rrc = replay_log(c);
+        if (!rrc) rrc = set_lib_fields(c, (uint32_t)cps_state_irreversible(c->st));
         if (rrc) return cps_fail_prefix(rrc, "block %u logged but the state commit failed (%s); "
                                              "replaying it from the log",
                                         cps_chain_block_log_head_num(c->log), first);
         return 0;
     }
     crash_point(CPS_CHAIN_CRASH_AFTER_STATE);
-    c->head = p->next_head;
-    if (raw_block) {
-        cps_buf_reset(raw_block);
-        rc = cps_write_bytes(raw_block, p->raw_block.data, p->raw_block.size);
-    }
-    pending_reset(p);
-    return rc;
+    return head_committed(c, raw_block);
 }
 
 void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unapplied, size_t *count)
@@ -1282,6 +1748,142 @@ void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unappli
         }
     }
     pending_reset(p);
+    if (cps_chain__config_sync(c))
+        cps_log_error(MOD, "after abort: cannot reload the chain config: %s", cps_last_error());
+    if (sync_irreversible(c))
+        cps_log_error(MOD, "after abort: LIB %u not recorded in the state: %s", c->lib_num,
+                      cps_last_error());
+}
+
+/* controller::update_producers_authority: when a schedule becomes active, eosio.prods@active,
+ * @prod.major and @prod.minor require 2/3+1, 1/2+1 and 1/3+1 of its producers' active
+ * permissions (weight 1 each, sorted by name as an authority must be). */
+static int name_cmp(const void *a, const void *b)
+{
+    cps_name x = ((const cps_permission_level_weight *)a)->permission.actor;
+    cps_name y = ((const cps_permission_level_weight *)b)->permission.actor;
+    return x < y ? -1 : x > y;
+}
+
+static int update_producers_authority(cps_chain_controller *c,
+                                      const cps_chain_producer_schedule *s)
+{
+    static const struct {
+        const char *perm;
+        uint32_t num, den;
+    } rule[] = {{"active", 2, 3}, {"prod.major", 1, 2}, {"prod.minor", 1, 3}};
+    const uint32_t n = s->producer_count;
+    cps_permission_level_weight *acc = calloc(n ? n : 1, sizeof *acc);
+    if (!acc) return cps_fail(CPS_ERR_NOMEM, "eosio.prods authority");
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool dup = false;
+        for (uint32_t j = 0; j < k; j++) dup |= acc[j].permission.actor == s->producers[i].name;
+        if (dup) continue;
+        acc[k].permission.actor = s->producers[i].name;
+        acc[k].permission.permission = cps_abi_name("active");
+        acc[k++].weight = 1;
+    }
+    qsort(acc, k, sizeof *acc, name_cmp);
+    const cps_name prods = cps_abi_name("eosio.prods");
+    int rc = 0;
+    for (size_t i = 0; i < sizeof rule / sizeof rule[0] && !rc; i++) {
+        cps_arena a = {0};
+        cps_name parent;
+        cps_authority old;
+        int64_t updated, used;
+        rc = cps_chain__perm_get(c, cps_chain__view(c), prods, cps_abi_name(rule[i].perm), &a,
+                                 &parent, &old, &updated, &used);
+        cps_authority auth = {k * rule[i].num / rule[i].den + 1, NULL, 0, acc, k, NULL, 0};
+        if (!rc) rc = cps_chain__perm_put(c, prods, cps_abi_name(rule[i].perm), parent, &auth,
+                                          updated, used);
+        cps_abi_arena_free(&a);
+    }
+    free(acc);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Finality's block extension (finality.h): a block may carry a QC on its parent, the head it is
+ * built on; it is checked against the head's schedule before the block is applied.
+ * ------------------------------------------------------------------------------------------ */
+int cps_chain_schedule_signing_keys(const cps_chain_producer_schedule *s, cps_producer_key **out)
+{
+    *out = NULL;
+    if (!s->producer_count) return cps_fail(CPS_ERR_INVALID_ARG, "empty producer schedule");
+    cps_producer_key *k = calloc(s->producer_count, sizeof *k);
+    if (!k) return cps_fail(CPS_ERR_NOMEM, "schedule keys");
+    for (uint32_t i = 0; i < s->producer_count; i++) {
+        const cps_chain_schedule_producer *p = &s->producers[i];
+        k[i].producer_name = p->name;
+        /* a vote is one signature: the first key that reaches the threshold alone (else the
+         * first key, whose votes then never verify: such a producer cannot vote) */
+        bool found = false;
+        for (uint32_t j = 0; j < p->key_count && !found; j++)
+            if (p->keys[j].weight >= p->threshold) {
+                k[i].block_signing_key = p->keys[j].key;
+                found = true;
+            }
+        if (!found && p->key_count) k[i].block_signing_key = p->keys[0].key;
+    }
+    *out = k;
+    return 0;
+}
+
+/* A QC extension payload for a child of the head: decodes (untrusted bytes), targets the head
+ * and verifies 2/3+1 signatures of the head's schedule. CPS_ERR_BLOCK with the reason. */
+static int check_qc_extension(cps_chain_controller *c, const uint8_t *data, size_t n)
+{
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_chain_qc qc;
+    cps_producer_key *keys = NULL;
+    int rc = cps_chain_qc_decode(data, n, &a, &qc);
+    if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
+    if (!rc && memcmp(qc.block_id.b, c->head.id.b, 32))
+        rc = cps_fail(CPS_ERR_BLOCK, "QC extension certifies another block than the parent %u",
+                      c->head.block_num);
+    if (!rc && qc.schedule_version != c->sched.active.version)
+        rc = cps_fail(CPS_ERR_BLOCK, "QC extension for schedule %u, the parent's is %u",
+                      qc.schedule_version, c->sched.active.version);
+    if (!rc) rc = cps_chain_schedule_signing_keys(&c->sched.active, &keys);
+    if (!rc) {
+        cps_chain_finality_schedule fs = {c->sched.active.version, keys,
+                                          c->sched.active.producer_count};
+        rc = cps_chain_qc_verify(&c->chain_id, &fs, &qc);
+        if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
+    }
+    free(keys);
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+int cps_chain_controller_set_qc_extension(cps_chain_controller *c, const uint8_t *data, size_t n)
+{
+    cps_chain_pending *p = &c->pending;
+    if (!p->active || p->finalized) return cps_fail(CPS_ERR_STATE, "no block being built");
+    int rc = check_qc_extension(c, data, n);
+    if (rc) return rc;
+    cps_buf_reset(&p->qc_extension);
+    return cps_write_bytes(&p->qc_extension, data, n);
+}
+
+void cps_chain_controller_head_sig_roots(const cps_chain_controller *c,
+                                         cps_checksum256 *blockroot_merkle_root,
+                                         cps_checksum256 *schedule_hash)
+{
+    cps_chain__imerkle_root(&c->head.blockroot_merkle, blockroot_merkle_root);
+    *schedule_hash = c->head.schedule_hash;
+}
+
+void cps_chain_controller_child_sig_roots(const cps_chain_controller *c,
+                                          cps_checksum256 *blockroot_merkle_root,
+                                          cps_checksum256 *schedule_hash)
+{
+    cps_chain_incremental_merkle m = c->head.blockroot_merkle;
+    cps_chain__imerkle_append(&m, &c->head.id);
+    cps_chain__imerkle_root(&m, blockroot_merkle_root);
+    *schedule_hash = c->head.schedule_hash;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1297,14 +1899,20 @@ static int check_block(cps_chain_controller *c, const uint8_t *raw, size_t n, cp
     if (num != c->head.block_num + 1 || memcmp(h->previous.b, c->head.id.b, 32))
         return cps_fail(CPS_ERR_BLOCK, "block %u does not link to the head (block %u)", num,
                         c->head.block_num);
-    if (h->schedule_version != c->head.schedule_version)
-        return cps_fail(CPS_ERR_BLOCK, "block %u: schedule version %u, expected %u", num,
-                        h->schedule_version, c->head.schedule_version);
-    if (h->has_new_producers || blk->block_extension_count ||
+    /* schedule_version and new_producers are checked against the rebuilt header */
+    if (blk->block_extension_count > 1 ||
+        (blk->block_extension_count == 1 &&
+         blk->block_extensions[0].type != CPS_CHAIN_QC_EXTENSION_ID) ||
         h->header_extension_count > 1 ||
         (h->header_extension_count == 1 && h->header_extensions[0].type != 0))
-        return cps_fail(CPS_ERR_BLOCK, "block %u: producer schedule changes and extensions other "
-                                       "than protocol_feature_activation are not supported", num);
+        return cps_fail(CPS_ERR_BLOCK, "block %u: extensions other than "
+                                       "protocol_feature_activation and one QC are not supported",
+                        num);
+    if (blk->block_extension_count == 1) {
+        const cps_bytes *x = &blk->block_extensions[0].data;
+        int rc = check_qc_extension(c, x->data, x->size);
+        if (rc) return cps_fail_prefix(CPS_ERR_BLOCK, "block %u", num);
+    }
     for (uint32_t i = 0; i < blk->transaction_count; i++) {
         const cps_transaction_receipt *tr = &blk->transactions[i];
         /* input transactions execute or get delayed; scheduled ones (by id) never get delayed */
@@ -1347,6 +1955,11 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     }
     if (!rc) rc = start_block(c, h->timestamp, h->producer, features, feature_count, false);
     free(features);
+    if (!rc && h->schedule_version != c->pending.schedule_version) {
+        rc = cps_fail(CPS_ERR_BLOCK, "block %u: schedule version %u, expected %u",
+                      c->pending.block_num, h->schedule_version, c->pending.schedule_version);
+        cps_chain_controller_abort_block(c, NULL, NULL);
+    }
     if (rc) {
         cps_abi_arena_free(&a);
         return rc;
@@ -1360,6 +1973,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
             rc = cps_abi_packed_transaction_pack(&pb, &tr->packed);
             if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
         }
+        if (!rc) rc = cps_chain__config_sync(c);
         if (rc) cps_fail_prefix(CPS_ERR_BLOCK, "block %u, transaction %u", c->pending.block_num, i);
         cps_buf_free(&pb);
     }
@@ -1390,7 +2004,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     if (!rc) {
         cps_public_key signer;
         rc = cps_recover(&blk.signed_header.producer_signature, digest.b, &signer);
-        if (rc || cps_public_key_compare(&signer, &c->head.schedule_key) != 0)
+        if (rc || !cps_chain__producer_key_signs(c->pending.signer, &signer))
             rc = cps_fail(CPS_ERR_BLOCK, "block %u: not signed by the scheduled producer's key",
                           next.block_num);
     }

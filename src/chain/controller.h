@@ -6,11 +6,15 @@
  *              └─────────────────────────────────────────────────────────────────────┘
  *   push_block (a block produced elsewhere) = start + replay its transactions + compare + commit
  *
- * State lives in LMDB (state/state.h); irreversible blocks go to the block log (chain.h). With a
- * single producer every committed block is irreversible at once, so each commit appends to the
- * log and discards its undo log; the block goes to the log before the state commits, so a crash
- * between the two leaves the log one block ahead and open replays it. The state's tables this
- * module owns (all rows keyed big-endian, values little-endian):
+ *   set_lib (blocks up to num become irreversible: to blocks.log)   pop_block (undo the head)
+ *
+ * State lives in LMDB (state/state.h); irreversible blocks go to the block log (chain.h). A block
+ * whose active producer schedule has one producer is irreversible at once: commit appends it to
+ * the log and keeps no undo log; the block goes to the log before the state commits, so a crash
+ * between the two leaves the log one block ahead and open replays it. With more producers a
+ * committed block is reversible (undo log kept, bytes in <data_dir>/reversible) until set_lib;
+ * see "reversible blocks" and "producer schedules" below. The state's tables this module owns
+ * (all rows keyed big-endian, values little-endian):
  *
  *   chain.account  name                          -> account record (controller.c)
  *   chain.code     code hash                     -> refcount u32 | wasm bytes
@@ -19,7 +23,8 @@
  *   chain.link     account | code | type         -> required permission u64
  *   chain.global   "config" / "head" / "hhdr" /  -> chain_config / head block state and header /
  *                  "seq" / "rlstate" /              sequences / resource-limit state (resource.c) /
- *                  "pfact" / "pfpre"                activated and pre-activated features
+ *                  "pfact" / "pfpre" / "sched"      activated and pre-activated features /
+ *                                                   producer schedules (schedule.c)
  *   chain.bsum     block_num & 0xffff (u16)      -> block id (TaPoS block summary)
  *   chain.dedup    id                            -> expiration u32
  *   chain.expiry   expiration u32 | id           -> (empty): purge of expired dedup entries
@@ -166,6 +171,117 @@ CPS_MUST_USE int cps_chain_controller_schedule_protocol_features(cps_chain_contr
                                                                  const cps_checksum256 *digests,
                                                                  size_t n);
 
+/* ---- producer schedules ------------------------------------------------------------------------
+ * EOSIO's producer_authority_schedule: up to 125 producers, each with a block signing authority
+ * (threshold and weighted keys; a legacy producer_key is threshold 1, one key of weight 1). The
+ * chain keeps three (chain.global "sched", so state hashes and snapshots carry them):
+ *
+ *   proposed  set by set_proposed_producers(_ex) in block P (version = pending's or active's + 1)
+ *   pending   announced in the legacy header field new_producers of the block it became pending in
+ *   active    the schedule blocks are produced under; headers carry its version
+ *
+ * Promotion is a function of the blocks alone (never of a node's view of finality): with
+ * round(slot) = slot / (12 * n), n the size of the parent block's active schedule, the first
+ * block of a new round (its round differs from its parent's) first makes the pending schedule
+ * active, then makes the proposed one pending. So a schedule proposed in round R is pending
+ * from the first block of a round > R and active from the first block of the round after that
+ * (Savanna's proposed -> pending -> active steps at round starts, proposer_policy.hpp, without
+ * its finality condition). The producer of slot s is producers[(s % (12 * n)) / 12] of the
+ * schedule active for that block (EOSIO's rotation: 12 consecutive slots each). */
+#define CPS_CHAIN_MAX_PRODUCERS 125
+
+typedef struct cps_chain_schedule_producer {
+    cps_name name;
+    uint32_t threshold;
+    cps_key_weight *keys;
+    uint32_t key_count;
+} cps_chain_schedule_producer;
+
+typedef struct cps_chain_producer_schedule {
+    uint32_t version;
+    cps_chain_schedule_producer *producers;
+    uint32_t producer_count;
+} cps_chain_producer_schedule;
+
+typedef struct cps_chain_schedules {
+    cps_chain_producer_schedule active;
+    bool has_pending;
+    cps_chain_producer_schedule pending;
+    uint32_t pending_block_num;  /* the block that announced it */
+    bool has_proposed;
+    cps_chain_producer_schedule proposed;
+    uint32_t proposed_block_num; /* the block whose transaction proposed it */
+} cps_chain_schedules;
+
+/* Frees the arrays of every schedule in *s (the struct itself is the caller's). NULL allowed. */
+void cps_chain_schedules_free(cps_chain_schedules *s);
+/* The head block's schedules (deep copies; caller frees with cps_chain_schedules_free). */
+CPS_MUST_USE int cps_chain_controller_get_schedules(cps_chain_controller *c,
+                                                    cps_chain_schedules *out);
+/* The same read from any view of the state (any thread: the HTTP API). CPS_ERR_DB_CORRUPT when
+ * the record is missing or damaged. */
+CPS_MUST_USE int cps_chain_read_schedules(cps_state *st, cps_state_view *v,
+                                          cps_chain_schedules *out);
+/* Who produces a block at `slot` on top of the head (slot > head's timestamp; the promotion the
+ * block would make is taken into account): its name and a key that can sign alone (the first key
+ * whose weight reaches the threshold; *key may be NULL). CPS_ERR_INVALID_ARG for a slot not after
+ * the head's. */
+CPS_MUST_USE int cps_chain_controller_scheduled_producer(cps_chain_controller *c, uint32_t slot,
+                                                         cps_name *name, cps_public_key *key);
+
+/* ---- reversible blocks and the last irreversible block --------------------------------------
+ * Blocks above LIB are reversible: the state keeps their undo logs and their bytes are kept in
+ * <data_dir>/reversible/<num>.blk (written, synced unless block_log_no_sync, before the state
+ * commits the block); blocks.log holds exactly blocks up to LIB. When the block's active schedule
+ * has one producer, committing it makes it (and every block before it) irreversible at once (its
+ * producer's signature is 2/3+1 of one): the block goes to blocks.log and no undo log is kept.
+ * With more producers LIB moves only through set_lib (the finality module's call). */
+uint32_t cps_chain_controller_lib_num(const cps_chain_controller *c);
+void cps_chain_controller_lib_id(const cps_chain_controller *c, cps_checksum256 *out);
+/* Makes blocks up to `num` irreversible: appends LIB+1..num to blocks.log in order (the log
+ * first, so a crash replays cleanly), then drops their undo logs and stored bytes. num == LIB is
+ * a no-op. Allowed while a block is pending (the undo logs are then dropped with its commit or
+ * abort). Errors: CPS_ERR_INVALID_ARG (num < LIB or num > head), the block log's and state's. */
+CPS_MUST_USE int cps_chain_controller_set_lib(cps_chain_controller *c, uint32_t num);
+/* Undoes the head block (which must be above LIB; no block may be pending): the state returns to
+ * the previous block exactly. Its input transactions are handed back as abort_block does
+ * (*unapplied: array of cps_buf, caller frees each and the array; may be NULL). Errors:
+ * CPS_ERR_STATE (pending block, or head == LIB), the state's. */
+CPS_MUST_USE int cps_chain_controller_pop_block(cps_chain_controller *c, cps_buf **unapplied,
+                                                size_t *count);
+/* The signed block `num` (<= head): from blocks.log up to LIB, from the reversible store above.
+ * Replaces out's contents. CPS_ERR_NOT_FOUND when the chain has no such block here. */
+CPS_MUST_USE int cps_chain_controller_read_block(cps_chain_controller *c, uint32_t num,
+                                                 cps_buf *out);
+
+/* ---- finality (finality.h, consensus.h) ----------------------------------------------------------
+ * A block may carry, in block_extensions, one QC (type CPS_CHAIN_QC_EXTENSION_ID = 0xC350) on its
+ * parent. The extension is outside the header: the block id and the producer's signature do not
+ * cover it, but every validator checks it (push_block refuses the block otherwise), so a block
+ * that carries a QC proves its producer knew its parent was certified. */
+/* The producers of a schedule with the one key each signs votes with (the first key reaching
+ * the threshold alone, else the first key): *out malloc'd, producer_count entries, caller frees.
+ * CPS_ERR_INVALID_ARG for an empty schedule. */
+CPS_MUST_USE int cps_chain_schedule_signing_keys(const cps_chain_producer_schedule *s,
+                                                 cps_producer_key **out);
+/* Between start_block and finalize_block: the pending block will carry this QC extension payload
+ * (copied; replaces an earlier one). It must certify the head with 2/3+1 valid signatures of the
+ * head's schedule: else CPS_ERR_BLOCK (QC decode/verify detail) and nothing changes.
+ * CPS_ERR_STATE without a block being built. */
+CPS_MUST_USE int cps_chain_controller_set_qc_extension(cps_chain_controller *c,
+                                                       const uint8_t *data, size_t n);
+/* The two roots, besides the header, that the head block's producer signed
+ * (sha256(sha256(sha256(header) || blockroot_merkle_root) || schedule_hash)): what a
+ * double-block evidence record needs (finality.h, cps_chain_signed_header_proof). */
+void cps_chain_controller_head_sig_roots(const cps_chain_controller *c,
+                                         cps_checksum256 *blockroot_merkle_root,
+                                         cps_checksum256 *schedule_hash);
+/* The same for any child of the head (a block whose previous is the head): the schedule hash
+ * holds unless the child announces a schedule (new_producers), whose legacy hash it then signs. */
+void cps_chain_controller_child_sig_roots(const cps_chain_controller *c,
+                                          cps_checksum256 *blockroot_merkle_root,
+                                          cps_checksum256 *schedule_hash);
+
 /* ---- traces ----------------------------------------------------------------------------------- */
 
 /* action_receipt (EOSIO's layout: its digest is an action_mroot leaf). */
@@ -229,7 +345,8 @@ int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cp
 /* ---- block phases ------------------------------------------------------------------------------ */
 
 /* Starts a block on top of the head at slot `timestamp` (> head's) for `producer` (who must be
- * the scheduled producer of that slot): opens the pending block in the state, records TaPoS and
+ * the scheduled producer of that slot, after the block's schedule promotion; else CPS_ERR_BLOCK):
+ * opens the pending block in the state, records TaPoS and
  * runs onblock on eosio when eosio has code. CPS_ERR_STATE if a block is already pending. */
 CPS_MUST_USE int cps_chain_controller_start_block(cps_chain_controller *c, uint32_t timestamp,
                                                   cps_name producer);
@@ -242,6 +359,51 @@ CPS_MUST_USE int cps_chain_controller_start_block(cps_chain_controller *c, uint3
  * CPS_ERR_AUTH, CPS_ERR_RESOURCE, CPS_ERR_ACCOUNT, CPS_ERR_ASSERT, CPS_ERR_TRAP, ... */
 CPS_MUST_USE int cps_chain_controller_push_transaction(cps_chain_controller *c, const uint8_t *packed,
                                                        size_t n, cps_chain_transaction_trace **trace);
+
+/* A transaction prepared ahead of the loop (nodeos's transaction_metadata): its packed bytes
+ * (copied), decoding, id, signing digest and the keys recovered from its signatures.
+ * cps_chain_controller_prepare_transaction may run on ANY thread while the loop uses the
+ * controller: it reads only the chain id, which never changes while the controller is open. It
+ * checks what needs no chain state — format, expiration against now_us (wall clock, µs), at
+ * least one action, no extensions — and recovers every signature (a non-canonical or
+ * unrecoverable one fails with CPS_ERR_AUTH naming it). Caller frees *out with
+ * cps_chain_trx_meta_free. Errors: CPS_ERR_TX (format), CPS_ERR_TX_EXPIRED, CPS_ERR_AUTH,
+ * CPS_ERR_NOMEM. */
+typedef struct cps_chain_trx_meta cps_chain_trx_meta;
+CPS_MUST_USE int cps_chain_controller_prepare_transaction(const cps_chain_controller *c,
+                                                          const uint8_t *packed, size_t n,
+                                                          int64_t now_us, cps_chain_trx_meta **out);
+void cps_chain_trx_meta_free(cps_chain_trx_meta *m);
+const cps_checksum256 *cps_chain_trx_meta_id(const cps_chain_trx_meta *m);
+uint32_t cps_chain_trx_meta_expiration(const cps_chain_trx_meta *m);
+cps_name cps_chain_trx_meta_first_authorizer(const cps_chain_trx_meta *m); /* 0 if none */
+cps_bytes cps_chain_trx_meta_packed(const cps_chain_trx_meta *m);           /* borrowed */
+/* cps_chain_controller_push_transaction for a prepared transaction (borrowed; it may be pushed
+ * again after a failure): same checks and outcome, without decoding or recovering again. */
+CPS_MUST_USE int cps_chain_controller_push_prepared(cps_chain_controller *c,
+                                                    const cps_chain_trx_meta *m,
+                                                    cps_chain_transaction_trace **trace);
+/* CPU (µs billed) and NET (bytes) used so far by the pending block (0 when none). */
+void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *cpu_us,
+                                      uint64_t *net_bytes);
+/* nodeos's compute_transaction (a dry_run transaction): validates and executes one
+ * packed_transaction (raw bytes, borrowed) in the pending block exactly as push_transaction,
+ * except that its signatures need not satisfy its declared authorizations (nor those of inline
+ * actions), and then undoes everything: afterwards the state, the pending block, the dedup table
+ * and the resource usage are as before. Returns what push_transaction would have returned, with
+ * *trace (may be NULL; caller frees) the would-be trace, or the failed attempt's. A delayed
+ * transaction only shows its scheduling. CPS_ERR_STATE without a pending block. */
+CPS_MUST_USE int cps_chain_controller_dry_run_transaction(cps_chain_controller *c,
+                                                          const uint8_t *packed, size_t n,
+                                                          cps_chain_transaction_trace **trace);
+/* This node's own limit on the CPU an input transaction may use (nodeos's
+ * --max-transaction-time, ms; <= 0 for none, the default): applied to push_transaction and
+ * dry runs, never to blocks replayed by push_block. It is enforced in the chain's deterministic
+ * CPU units (CPS_CHAIN_UNITS_PER_US), so the limit means the CPU the transaction would be
+ * billed; a transaction that reaches it fails with CPS_ERR_DEADLINE "... reached node
+ * configured max-transaction-time ...". */
+void cps_chain_controller_set_max_transaction_time(cps_chain_controller *c, int64_t ms);
+
 /* Scheduled transactions (delayed input transactions and those contracts send with
  * send_deferred) are executed by the producer, as nodeos's producer does: it lists those due at
  * the pending block's time (delay_until <= block time; at most `cap` ids, in (delay_until, id)
@@ -272,7 +434,8 @@ void cps_chain_controller_abort_block(cps_chain_controller *c, cps_buf **unappli
 bool cps_chain_controller_block_pending(const cps_chain_controller *c);
 
 /* Applies a signed block produced elsewhere (raw bytes, borrowed): its previous must be the head,
- * its timestamp later, its producer the scheduled one, its signature that producer's key; its
+ * its timestamp later, its producer the scheduled one, its signature that producer's key, its
+ * only block extension (if any) a valid QC on the head (set_qc_extension's checks); its
  * transactions are replayed with their receipts' billing and the block is rejected (nothing
  * kept) unless the recomputed transaction and action merkle roots, the receipts and the id
  * match. CPS_ERR_BLOCK with a detail naming the first mismatch. */

@@ -40,10 +40,9 @@ typedef struct cps_chain_head {
     uint32_t timestamp;
     cps_name producer;
     cps_chain_incremental_merkle blockroot_merkle; /* ids of blocks 1..block_num - 1 */
-    uint32_t schedule_version;
-    cps_name schedule_producer;                    /* single-producer schedule (see report) */
-    cps_public_key schedule_key;
-    cps_checksum256 schedule_hash;                 /* pending_schedule.schedule_hash */
+    uint32_t schedule_version;                     /* the active schedule's (header field) */
+    cps_checksum256 schedule_hash;                 /* pending_schedule.schedule_hash: sha256 of
+                                                      the last announced legacy schedule */
 } cps_chain_head;
 
 /* The account record of chain.account. `abi` borrows the value it was decoded from. */
@@ -59,10 +58,12 @@ typedef struct cps_chain_account {
     cps_bytes abi;
 } cps_chain_account;
 
-/* A contract instance kept per code hash and reset before each action. */
+/* A contract instance kept per code hash and reset before each action; made under the wasm
+ * configuration's max_pages and max_call_depth it records (another configuration remakes it). */
 typedef struct cps_chain_instance_entry {
     cps_checksum256 code_hash;
     cps_vm_instance *inst;
+    uint32_t max_pages, max_call_depth;
 } cps_chain_instance_entry;
 
 /* One transaction applied in the pending block, kept for the block's receipts and for abort. */
@@ -87,8 +88,17 @@ typedef struct cps_chain_pending {
     uint64_t cpu_used_us, net_used_bytes;
     cps_checksum256 *new_features;   /* activated at this block's start (header extension 0) */
     size_t new_feature_count;
+    /* producer schedule of this block (start_block): the producer's signing authority (borrowed
+     * from c->sched: its active or pending schedule), the header's schedule_version, and the
+     * schedule this block announces as pending (new_producers) */
+    const cps_chain_schedule_producer *signer;
+    uint32_t schedule_version;
+    bool announces;
+    cps_producer_schedule announced; /* legacy form; producers malloc'd */
+    bool irreversible;               /* one producer: the block is final once committed */
     cps_chain_head next_head;        /* filled by finalize */
     cps_buf raw_block;               /* signed block, filled by finalize */
+    cps_buf qc_extension;            /* QC on the head to carry (block extension 0xC350), or empty */
 } cps_chain_pending;
 
 /* One entry of the recovered-key cache (transaction.c). */
@@ -106,6 +116,7 @@ struct cps_chain_controller {
     cps_chain_genesis genesis;
     cps_checksum256 chain_id;
     cps_chain_config config;
+    bool config_dirty; /* set_blockchain_parameters wrote the state: resync after undo points */
     cps_state_table t_account, t_code, t_perm, t_link, t_global, t_bsum, t_dedup, t_expiry,
         t_rlimit, t_rusage, t_gentrx, t_genid, t_gendue;
     cps_chain_head head;
@@ -117,10 +128,21 @@ struct cps_chain_controller {
     cps_state_db *db;
     uint32_t signature_threads;
     bool replaying; /* applying blocks from the log: receipts' billing is taken as given */
+    bool replaying_reversible; /* re-applying stored reversible blocks at open (no re-store) */
+    cps_chain_schedules sched; /* the head's schedules (chain.global "sched"), reloaded per block */
+    uint32_t lib_num;          /* last irreversible block */
+    cps_checksum256 lib_id;
+    char *rdir;                /* <data_dir>/reversible */
+    bool rblock_no_sync;       /* block_log_no_sync: reversible block files are not fsync'd */
+    uint32_t rblock_dropped;   /* reversible files up to this number are deleted */
     cps_checksum256 *scheduled_features;  /* the producer's next block activates these */
     size_t scheduled_feature_count;
     cps_chain_key_cache_entry *key_cache; /* NULL until first used */
     uint64_t key_cache_hits;              /* recoveries saved (for tests and monitoring) */
+    /* dry_run.c: a dry run (compute_transaction) skips signature checks; this node's own CPU
+     * limit on input transactions (--max-transaction-time), in µs, 0 when none. */
+    bool dry_run;
+    uint64_t node_trx_cpu_limit_us;
 };
 
 /* ---- state records (controller.c) -------------------------------------------------------- */
@@ -142,6 +164,71 @@ CPS_MUST_USE int cps_chain__link_get(cps_chain_controller *c, cps_name account, 
 /* The view reads go through: the pending view while a block is pending, else NULL. */
 cps_state_view *cps_chain__view(cps_chain_controller *c);
 CPS_MUST_USE int cps_chain__next_global_sequence(cps_chain_controller *c, uint64_t *seq);
+
+/* ---- producer schedules (schedule.c) ----------------------------------------------------- */
+/* Reads the "sched" record through a view (NULL: the pending view). Caller frees *out. */
+CPS_MUST_USE int cps_chain__schedules_load(cps_chain_controller *c, cps_state_view *v,
+                                           cps_chain_schedules *out);
+/* Writes the record in the pending block: active, then the optional pending and proposed ones. */
+CPS_MUST_USE int cps_chain__schedules_store(cps_chain_controller *c,
+                                            const cps_chain_producer_schedule *active,
+                                            const cps_chain_producer_schedule *pending,
+                                            uint32_t pending_block_num,
+                                            const cps_chain_producer_schedule *proposed,
+                                            uint32_t proposed_block_num);
+/* What the first block at `slot` on top of a block at `parent_slot` with schedules `s` does:
+ * whether it activates the pending schedule and announces the proposed one. */
+typedef struct cps_chain_schedule_step {
+    bool activate, announce;
+    const cps_chain_producer_schedule *active; /* the block's active schedule (borrowed from s) */
+} cps_chain_schedule_step;
+void cps_chain__schedule_step(const cps_chain_schedules *s, uint32_t parent_slot, uint32_t slot,
+                              cps_chain_schedule_step *out);
+/* The producer of `slot` in schedule `a` (EOSIO's 12-slot rotation). */
+const cps_chain_schedule_producer *cps_chain__schedule_producer_at(
+    const cps_chain_producer_schedule *a, uint32_t slot);
+/* Whether `key` alone satisfies the producer's block signing authority. */
+bool cps_chain__producer_key_signs(const cps_chain_schedule_producer *p,
+                                   const cps_public_key *key);
+/* The legacy producer_schedule {version, [{name, first key}]} (producers malloc'd; caller frees
+ * out->producers) and the sha256 of its packing (schedule_hash). */
+CPS_MUST_USE int cps_chain__schedule_to_legacy(const cps_chain_producer_schedule *a,
+                                               cps_producer_schedule *out);
+CPS_MUST_USE int cps_chain__legacy_schedule_hash(const cps_producer_schedule *s,
+                                                 cps_checksum256 *out);
+
+/* ---- the chain's wasm limits (wasm_config.c) ---------------------------------------------- */
+/* EOSIO's wasm_config: the global properties' wasm_configuration, in its field order. */
+typedef struct cps_chain_wasm_config {
+    uint32_t max_mutable_global_bytes, max_table_elements, max_section_elements,
+        max_linear_memory_init, max_func_local_bytes, max_nested_structures, max_symbol_bytes,
+        max_module_bytes, max_code_bytes, max_pages, max_call_depth;
+} cps_chain_wasm_config;
+#define CPS_CHAIN_WASM_CONFIG_PACKED_SIZE 44
+
+/* genesis_state::default_initial_wasm_configuration (1024, 1024, 8192, 64 KiB, 8192, 1024,
+ * 8192, 20 MiB, 20 MiB, 528, 251). */
+void cps_chain__wasm_config_default(cps_chain_wasm_config *out);
+/* The 11 u32 fields (44 bytes), as fc::raw packs wasm_config. */
+void cps_chain__wasm_config_pack(cps_buf *b, const cps_chain_wasm_config *cfg);
+CPS_MUST_USE int cps_chain__wasm_config_unpack(cps_reader *r, cps_chain_wasm_config *out);
+/* wasm_config::validate: CPS_ERR_INVALID_ARG "<field> cannot be less than <min>" for the first
+ * field under its minimum. */
+CPS_MUST_USE int cps_chain__wasm_config_validate(const cps_chain_wasm_config *cfg);
+/* The configuration in chain.global "wasmcfg" through a view (NULL: the pending view, else the
+ * head); the defaults when there is no record. */
+CPS_MUST_USE int cps_chain__wasm_config_load(cps_chain_controller *c, cps_state_view *v,
+                                             cps_chain_wasm_config *out);
+/* Writes the record in the pending block (undone with a failed transaction). */
+CPS_MUST_USE int cps_chain__wasm_config_store(cps_chain_controller *c,
+                                              const cps_chain_wasm_config *cfg);
+/* The VM limits a contract runs under (eos-vm's apply options: max_pages, max_call_depth; the
+ * rest as c->vm_limits), and those setcode validates it under (every field, as eos-vm's parser
+ * applies wasm_config). */
+void cps_chain__wasm_run_limits(const cps_chain_controller *c, const cps_chain_wasm_config *cfg,
+                                cps_vm_limits *out);
+void cps_chain__wasm_setcode_limits(const cps_chain_controller *c,
+                                    const cps_chain_wasm_config *cfg, cps_vm_limits *out);
 
 /* ---- native actions (eosio_contract.c) ------------------------------------------------------ */
 /* Runs the native handler of eosio's action `name` if there is one (*handled tells). */
@@ -230,8 +317,16 @@ CPS_MUST_USE int cps_chain__features_for_next_block(cps_chain_controller *c, cps
 /* ---- apply context and wasm (apply_context.c) -------------------------------------------- */
 CPS_MUST_USE int cps_chain__run_wasm(cps_chain_apply_context *ctx, const cps_chain_account *recv);
 void cps_chain__instances_clear(cps_chain_controller *c);
+/* set_blockchain_parameters: writes the configuration into the pending state and puts it in
+ * force; cps_chain__config_sync re-reads it from the state after a point where an undo may have
+ * reverted it (end of a transaction, dry run, onblock, abort). */
+CPS_MUST_USE int cps_chain__config_write(cps_chain_controller *c, const cps_chain_config *cfg);
+CPS_MUST_USE int cps_chain__config_sync(cps_chain_controller *c);
 /* The RAM hook of cps_state_db (user = trx context). */
 int cps_chain__ram_hook(void *user, uint64_t payer, int64_t delta);
+/* Adds `account` to the transaction's end-of-transaction RAM check (usage <= limit); without
+ * the controller's bookkeeping (host tests) the account is checked at once. */
+CPS_MUST_USE int cps_chain__trx_verify_ram_at_end(cps_chain_trx_context *tc, cps_name account);
 
 /* ---- resources (resource.c) --------------------------------------------------------------- */
 CPS_MUST_USE int cps_chain__resource_init_account(cps_chain_controller *c, cps_name account);
@@ -281,6 +376,12 @@ uint32_t cps_chain__net_usage_words(const cps_chain_config *cfg, size_t packed_t
 /* CPU billed for units used: max(min_transaction_cpu_usage, ceil(units / UNITS_PER_US)). */
 uint32_t cps_chain__cpu_usage_us(const cps_chain_config *cfg, uint64_t units);
 
+/* ---- dry runs and this node's limits (dry_run.c) ------------------------------------------- */
+/* The error of a transaction stopped by this node's own CPU limit, in nodeos's words
+ * (tx_cpu_usage_exceeded: "... reached node configured max-transaction-time ...");
+ * returns CPS_ERR_DEADLINE. */
+int cps_chain__node_cpu_limit_exceeded(const cps_chain_trx_context *tc);
+
 /* ---- failure injection (tests) ------------------------------------------------------------
  * commit_block calls this hook, when set, at each point where a crash leaves different files
  * behind; a test forks, sets it to _exit at one point and reopens the directory in the parent. */
@@ -288,6 +389,10 @@ enum cps_chain_crash_point {
     CPS_CHAIN_CRASH_BEFORE_LOG = 1, /* nothing of the block is durable */
     CPS_CHAIN_CRASH_AFTER_LOG,      /* the block log has the block, the state does not */
     CPS_CHAIN_CRASH_AFTER_STATE,    /* both have it */
+    CPS_CHAIN_CRASH_AFTER_RBLOCK,   /* a reversible block's file is written, the state has not
+                                       committed the block */
+    CPS_CHAIN_CRASH_SET_LIB_AFTER_LOG, /* set_lib: blocks.log has the newly irreversible blocks,
+                                          the state still keeps their undo logs */
 };
 extern void (*cps_chain__crash_hook)(enum cps_chain_crash_point point);
 

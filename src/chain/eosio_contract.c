@@ -205,10 +205,20 @@ static int apply_setcode(cps_chain_apply_context *ctx)
     memset(&hash, 0, sizeof hash);
     if (size) {
         cps_sha256(code, size, hash.b);
-        /* Validate now, so a bad contract is refused at setcode rather than at first use. */
+        /* Validate now, under the chain's current wasm configuration as nodeos does (always
+         * decoded afresh: the cache may hold this code from before a limit was lowered), so a
+         * bad contract is refused at setcode rather than at first use. Modules run under the
+         * permissive c->vm_limits, so the validated module serves the cache as it is. */
+        cps_chain_wasm_config cfg;
+        cps_vm_limits lim;
         cps_vm_module *m = NULL;
-        rc = cps_vm_cache_load(c->vm_cache, hash.b, code, size, &c->vm_limits, &m);
+        rc = cps_chain__wasm_config_load(c, NULL, &cfg);
+        if (!rc) {
+            cps_chain__wasm_setcode_limits(c, &cfg, &lim);
+            rc = cps_vm_module_load(code, size, &lim, &m);
+        }
         if (!rc) rc = cps_chain__intrinsics_check_imports(m);
+        if (!rc) rc = cps_vm_cache_put(c->vm_cache, hash.b, m);
         cps_vm_module_release(m);
         if (rc) return cps_fail_prefix(rc, "setcode");
     }

@@ -113,6 +113,12 @@ void cps_chain_genesis_default(cps_chain_genesis *g)
     cps_chain_config_default(&g->initial_configuration);
 }
 
+void cps_chain_genesis_development(cps_chain_genesis *g)
+{
+    cps_chain_genesis_default(g);
+    g->initial_configuration.min_transaction_cpu_usage = CPS_CHAIN_DEV_MIN_TRANSACTION_CPU_US;
+}
+
 int cps_chain_config_validate(const cps_chain_config *c)
 {
     /* Same order as chain_config::validate so the first broken rule reported is nodeos's. */

@@ -1,6 +1,7 @@
 /* host_privileged: the privileged intrinsics the core group leaves out (nodeos privileged.cpp,
  * producer.cpp) — get/set_blockchain_parameters_packed, get/set_parameters_packed (Leap's
- * blockchain_parameters, by parameter id), set_proposed_producers(_ex), preactivate_feature —
+ * blockchain_parameters, by parameter id), get/set_wasm_parameters_packed (the chain's wasm
+ * limits, wasm_config.c), set_proposed_producers(_ex), preactivate_feature —
  * and get_active_producers (not privileged).
  *
  * Each privileged call first applies EOSIO's checks in EOSIO's order (not in a context-free
@@ -8,6 +9,7 @@
  * decodes and validates its input exactly as nodeos does, and only then asks the controller to
  * act (host_groups.h lists those services). BLS finalizer calls (set_finalizers) are not part of
  * CPS. */
+#include "chain/controller_internal.h" /* the wasm configuration record (wasm_config.c) */
 #include "chain/host_groups.h"
 
 #include <string.h>
@@ -304,6 +306,64 @@ HOST(set_parameters_packed)
     return cps_chain__set_chain_config(ctx, &cfg, ret_size);
 }
 
+/* ---- wasm parameters (configurable_wasm_limits) ----------------------------------------------
+ * packed: u32 version (0) | wasm_config's 11 u32 fields (wasm_config.c). */
+
+/* get_wasm_parameters_packed(buffer, size, max_version) -> packed size (48). Unlike
+ * get_blockchain_parameters_packed it returns the size even when the buffer is too small (and
+ * writes nothing then); size 0 asks for the size. The version written is min(max_version, 0). */
+HOST(get_wasm_parameters_packed)
+{
+    UNUSED;
+    cps_chain_apply_context *ctx = CTX;
+    uint8_t *out;
+    uint32_t size = a[1].i32;
+    int rc = cps_vm_mem(vm, a[0].i32, size, &out);
+    if (!rc) rc = cps_chain__check_privileged(ctx);
+    if (rc) return rc;
+    cps_chain_wasm_config cfg;
+    if ((rc = cps_chain__wasm_config_load(ctx->trx->chain, NULL, &cfg))) return rc;
+    cps_buf packed = {0};
+    cps_write_u32(&packed, 0); /* min(max_version, 0): the only version there is */
+    cps_chain__wasm_config_pack(&packed, &cfg);
+    if (packed.failed) {
+        cps_buf_free(&packed);
+        return cps_fail(CPS_ERR_NOMEM, "get_wasm_parameters_packed");
+    }
+    uint32_t s = (uint32_t)packed.size;
+    if (size != 0 && s <= size) memcpy(out, packed.data, s);
+    cps_buf_free(&packed);
+    a[0].i64 = s;
+    return 0;
+}
+
+/* set_wasm_parameters_packed(data, size): version 0 and a wasm_config that validates; the new
+ * limits apply to the contracts set and run from then on (later actions of this transaction
+ * included), and go with the transaction if it fails. */
+HOST(set_wasm_parameters_packed)
+{
+    UNUSED;
+    cps_chain_apply_context *ctx = CTX;
+    uint8_t *data;
+    uint32_t size = a[1].i32;
+    int rc = cps_vm_mem(vm, a[0].i32, size, &data);
+    if (!rc) rc = cps_chain__check_privileged(ctx);
+    if (rc) return rc;
+    cps_reader r = cps_reader_make(data, size);
+    uint32_t version;
+    if ((rc = cps_read_u32(&r, &version)))
+        return cps_fail_prefix(rc, "set_wasm_parameters_packed: version");
+    if (version != 0)
+        return cps_fail(CPS_ERR_INVALID_ARG, "set_wasm_parameters_packed: Unknown version: %u",
+                        version);
+    cps_chain_wasm_config cfg;
+    if ((rc = cps_chain__wasm_config_unpack(&r, &cfg)))
+        return cps_fail_prefix(rc, "set_wasm_parameters_packed");
+    /* fc::raw::unpack reads what it needs: bytes after the fields are ignored, as in nodeos */
+    if ((rc = cps_chain__wasm_config_validate(&cfg))) return rc;
+    return cps_chain__wasm_config_store(ctx->trx->chain, &cfg);
+}
+
 /* ---- producer schedules ------------------------------------------------------------------- */
 
 /* set_proposed_producers_common: the checks nodeos makes before handing the list over. */
@@ -517,6 +577,8 @@ static const cps_vm_host_func privileged_funcs[] = {
     F(preactivate_feature, "(i)"),
     F(get_parameters_packed, "(iiii)i"),
     F(set_parameters_packed, "(ii)"),
+    F(get_wasm_parameters_packed, "(iii)i"),
+    F(set_wasm_parameters_packed, "(ii)"),
 };
 const cps_chain_intrinsic_group cps_chain__host_privileged = {"privileged", privileged_funcs,
                                                               CPS_ARRAY_LEN(privileged_funcs)};

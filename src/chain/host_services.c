@@ -1,22 +1,10 @@
 /* host_services: the controller services host_groups.h asks for, written here over the
- * controller's internal queries until apply_context.c provides them (then this file goes). The
- * active producers, delayed transactions and protocol features are real; the two that would
- * change chain-wide state the controller does not keep undoable yet — its configuration and the
- * producer schedule — refuse with CPS_ERR_UNSUPPORTED and say so, so a contract calling them
- * aborts its transaction cleanly rather than acting on state the controller does not track. */
+ * controller's internal queries until apply_context.c provides them (then this file goes). Delayed
+ * transactions and protocol features are real (producer schedules live in schedule.c); a change of
+ * the chain configuration, which the controller does not keep undoable yet, refuses with
+ * CPS_ERR_UNSUPPORTED and says so, so a contract calling it aborts its transaction cleanly. */
 #include "chain/controller_internal.h"
 #include "chain/host_groups.h"
-
-/* CPS runs one producer (controller_internal.h: cps_chain_head.schedule_producer): the active
- * schedule is that one name. */
-int cps_chain__get_active_producers(cps_chain_apply_context *ctx, cps_name *out, size_t cap,
-                                    size_t *count)
-{
-    const cps_chain_controller *c = ctx->trx->chain;
-    *count = 1;
-    if (cap >= 1) out[0] = c->head.schedule_producer;
-    return 0;
-}
 
 int cps_chain__delayed_trx_delay(cps_chain_apply_context *ctx, const cps_checksum256 *trx_id,
                                  const cps_permission_level *canceling, int64_t *delay_us)
@@ -50,23 +38,15 @@ int cps_chain__delayed_trx_delay(cps_chain_apply_context *ctx, const cps_checksu
     return 0;
 }
 
-int cps_chain__set_proposed_producers(cps_chain_apply_context *ctx,
-                                      const cps_chain_producer_authority *producers, size_t count,
-                                      int64_t *version)
-{
-    (void)ctx, (void)producers, (void)count;
-    *version = -1;
-    return cps_fail(
-        CPS_ERR_UNSUPPORTED,
-        "set_proposed_producers: the controller does not manage producer schedules yet");
-}
-
 int cps_chain__set_chain_config(cps_chain_apply_context *ctx, const cps_chain_config *cfg,
                                 uint32_t max_action_return_value_size)
 {
-    (void)ctx, (void)cfg, (void)max_action_return_value_size;
-    return cps_fail(CPS_ERR_UNSUPPORTED, "set_blockchain_parameters_packed: the controller cannot "
-                                         "change its configuration inside a transaction yet");
+    /* CPS keeps max_action_return_value_size at a constant (apply_context.h) */
+    if (max_action_return_value_size != CPS_CHAIN_MAX_ACTION_RETURN_VALUE)
+        return cps_fail(CPS_ERR_UNSUPPORTED,
+                        "max_action_return_value_size is fixed at %u bytes on CPS",
+                        CPS_CHAIN_MAX_ACTION_RETURN_VALUE);
+    return cps_chain__config_write(ctx->trx->chain, cfg);
 }
 
 /* Protocol features live in the controller's features.c. */

@@ -276,15 +276,10 @@ int cps_chain__resource_set(cps_chain_controller *c, cps_name account, int64_t r
 {
     if (ram_bytes < -1 || net_weight < -1 || cpu_weight < -1)
         return cps_fail(CPS_ERR_INVALID_ARG, "resource limits must be >= -1");
-    usage u;
-    int rc = read_usage(c, cps_chain__view(c), account, &u);
-    if (rc) return rc;
-    if (ram_bytes >= 0 && u.ram > ram_bytes) {
-        char n[CPS_NAME_STR_MAX];
-        cps_abi_name_to_string(account, n);
-        return cps_fail(CPS_ERR_RESOURCE, "ram limit %lld of %s is below its usage %lld",
-                        (long long)ram_bytes, n, (long long)u.ram);
-    }
+    /* a limit below the current usage is allowed here: as in EOSIO (validate_ram_usage), the
+     * caller checks the account's RAM at the end of the transaction, so a contract may lower a
+     * limit and raise it again (eosio.system's newaccount then buyrambytes) */
+    int rc;
     /* the totals the shares are computed against (process_account_limit_updates; CPS applies
      * them at once rather than at the end of the block) */
     limits old;

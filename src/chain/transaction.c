@@ -655,7 +655,7 @@ int cps_chain__send_inline(cps_chain_apply_context *ctx, const uint8_t *packed, 
             for (uint32_t i = 0; !rc && i < act.authorization_count; i++) {
                 bool ok;
                 rc = cps_chain_auth_satisfied(chk, &act.authorization[i], &ok);
-                if (!rc && !ok)
+                if (!rc && !ok && !c->dry_run) /* nodeos: check_but_dont_fail */
                     rc = cps_fail(CPS_ERR_AUTH,
                                   "inline action declares authority %s@%s which is not satisfied "
                                   "by the sender's authorizations or %s@eosio.code",
@@ -691,10 +691,18 @@ int cps_chain__ram_hook(void *user, uint64_t payer, int64_t delta)
     /* a context the controller did not set up (tests calling host functions directly) has no
      * bookkeeping: the RAM is counted, the end-of-transaction check is theirs */
     if (rc || delta <= 0 || !ti) return rc;
+    return cps_chain__trx_verify_ram_at_end(tc, payer);
+}
+
+int cps_chain__trx_verify_ram_at_end(cps_chain_trx_context *tc, cps_name account)
+{
+    trx_internal *ti = tc->internal;
+    if (!ti) return cps_chain__resource_verify_ram(tc->chain, account);
     for (size_t i = 0; i < ti->ram_count; i++)
-        if (ti->ram_accounts[i] == payer) return 0;
-    rc = grow((void **)&ti->ram_accounts, &ti->ram_cap, ti->ram_count + 1, sizeof *ti->ram_accounts);
-    if (!rc) ti->ram_accounts[ti->ram_count++] = payer;
+        if (ti->ram_accounts[i] == account) return 0;
+    int rc = grow((void **)&ti->ram_accounts, &ti->ram_cap, ti->ram_count + 1,
+                  sizeof *ti->ram_accounts);
+    if (!rc) ti->ram_accounts[ti->ram_count++] = account;
     return rc;
 }
 
@@ -882,9 +890,155 @@ static int pending_add_digests(cps_chain_controller *c, const trx_internal *ti)
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Prepared transactions (nodeos's transaction_metadata): decoded and with their keys recovered
+ * on any thread before the loop pushes them, so the loop neither decodes nor recovers again.
+ * ------------------------------------------------------------------------------------------ */
+struct cps_chain_trx_meta {
+    cps_checksum256 chain_id; /* the chain the digest was computed for */
+    uint8_t *packed;          /* owned copy; p, trx, raw and cfd point into it or the arena */
+    size_t packed_size;
+    cps_arena arena;
+    cps_packed_transaction p;
+    cps_transaction trx;
+    cps_bytes raw;
+    cps_bytes *cfd;
+    uint32_t cfd_count;
+    cps_checksum256 id, digest;
+    cps_public_key *keys; /* one per signature, in the arena */
+};
+
+/* Recovers the keys of sigs over digest on this thread; the error names the signature. */
+static int recover_here(const cps_signature *sigs, uint32_t n, const cps_checksum256 *digest,
+                        cps_public_key *keys)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (cps_recover(&sigs[i], digest->b, &keys[i]))
+            return cps_fail_prefix(CPS_ERR_AUTH, "signature %u", i);
+    return 0;
+}
+
+int cps_chain_controller_prepare_transaction(const cps_chain_controller *c, const uint8_t *packed,
+                                             size_t n, int64_t now_us, cps_chain_trx_meta **out)
+{
+    *out = NULL;
+    cps_chain_trx_meta *m = calloc(1, sizeof *m);
+    if (!m) return cps_fail(CPS_ERR_NOMEM, "prepared transaction");
+    m->chain_id = c->chain_id; /* immutable while the controller is open */
+    m->arena.limit = 64u << 20;
+    m->packed = malloc(n ? n : 1);
+    int rc = m->packed ? 0 : cps_fail(CPS_ERR_NOMEM, "prepared transaction");
+    if (!rc) {
+        if (n) memcpy(m->packed, packed, n);
+        m->packed_size = n;
+        cps_reader r = cps_reader_make(m->packed, n);
+        rc = cps_abi_packed_transaction_unpack(&r, &m->arena, &m->p);
+        if (!rc) rc = cps_read_end(&r);
+        if (!rc) rc = cps_abi_packed_transaction_get(&m->p, &m->arena, &m->trx, &m->raw);
+        if (!rc)
+            rc = cps_abi_packed_transaction_cfd(&m->p, &m->arena, &m->cfd, &m->cfd_count);
+        if (rc) rc = cps_fail_prefix(CPS_ERR_TX, "packed transaction");
+    }
+    if (!rc) {
+        cps_abi_transaction_id_raw(m->raw.data, m->raw.size, &m->id);
+        /* The cheap context-free checks first (validate_header repeats them with the block's
+         * time and the chain's current configuration). */
+        if ((int64_t)m->trx.header.expiration * 1000000 < now_us) {
+            char e[CPS_TIME_STR_MAX], t[CPS_TIME_STR_MAX];
+            cps_abi_time_point_sec_to_string(m->trx.header.expiration, e);
+            cps_abi_time_point_to_string(now_us, t);
+            rc = cps_fail(CPS_ERR_TX_EXPIRED, "transaction has expired: expiration is %s and "
+                                              "the time is %s", e, t);
+        } else if (m->trx.action_count == 0) {
+            rc = cps_fail(CPS_ERR_TX, "transaction must have at least one action");
+        } else if (m->trx.extension_count) {
+            rc = cps_fail(CPS_ERR_TX, "transaction extensions are not supported");
+        }
+    }
+    if (!rc) {
+        cps_abi_signing_digest_raw(&m->chain_id, m->raw.data, m->raw.size,
+                                   m->p.packed_context_free_data.data,
+                                   m->p.packed_context_free_data.size, &m->digest);
+        if (m->p.signature_count) {
+            m->keys = cps_abi_arena_alloc(&m->arena, m->p.signature_count * sizeof *m->keys);
+            rc = m->keys ? recover_here(m->p.signatures, m->p.signature_count, &m->digest, m->keys)
+                         : cps_fail(CPS_ERR_NOMEM, "keys");
+        }
+    }
+    if (rc) {
+        cps_chain_trx_meta_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+void cps_chain_trx_meta_free(cps_chain_trx_meta *m)
+{
+    if (!m) return;
+    cps_abi_arena_free(&m->arena);
+    free(m->packed);
+    free(m);
+}
+
+const cps_checksum256 *cps_chain_trx_meta_id(const cps_chain_trx_meta *m)
+{
+    return &m->id;
+}
+
+uint32_t cps_chain_trx_meta_expiration(const cps_chain_trx_meta *m)
+{
+    return m->trx.header.expiration;
+}
+
+cps_name cps_chain_trx_meta_first_authorizer(const cps_chain_trx_meta *m)
+{
+    for (uint32_t i = 0; i < m->trx.action_count; i++)
+        if (m->trx.actions[i].authorization_count)
+            return m->trx.actions[i].authorization[0].actor;
+    return 0;
+}
+
+cps_bytes cps_chain_trx_meta_packed(const cps_chain_trx_meta *m)
+{
+    cps_bytes b = {m->packed, m->packed_size};
+    return b;
+}
+
+static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                    const cps_chain_trx_meta *meta, const cps_transaction_receipt *receipt,
+                    cps_chain_transaction_trace **trace_out);
+
 int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, size_t n,
                                 const cps_transaction_receipt *receipt,
                                 cps_chain_transaction_trace **trace_out)
+{
+    return push_trx(c, packed, n, NULL, receipt, trace_out);
+}
+
+int cps_chain_controller_push_prepared(cps_chain_controller *c, const cps_chain_trx_meta *m,
+                                       cps_chain_transaction_trace **trace)
+{
+    if (trace) *trace = NULL;
+    if (!c->pending.active || c->pending.finalized)
+        return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
+    if (memcmp(m->chain_id.b, c->chain_id.b, 32))
+        return cps_fail(CPS_ERR_INVALID_ARG, "the transaction was prepared for another chain");
+    return push_trx(c, m->packed, m->packed_size, m, NULL, trace);
+}
+
+void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *cpu_us,
+                                      uint64_t *net_bytes)
+{
+    *cpu_us = c->pending.active ? c->pending.cpu_used_us : 0;
+    *net_bytes = c->pending.active ? c->pending.net_used_bytes : 0;
+}
+
+/* One transaction; with `meta` its decoding and recovered keys are taken from there (and
+ * packed/n are meta's bytes). */
+static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                    const cps_chain_trx_meta *meta, const cps_transaction_receipt *receipt,
+                    cps_chain_transaction_trace **trace_out)
 {
     uint64_t t0 = cps_time_mono_ns();
     cps_arena a = {0};
@@ -899,19 +1053,28 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     ti.c = c;
     bool session = false;
     uint32_t level = 0;
-    int rc;
-
-    cps_reader r = cps_reader_make(packed, n);
-    rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
-    if (!rc) rc = cps_read_end(&r);
-    if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
-    if (!rc) rc = cps_abi_packed_transaction_cfd(&p, &a, &cfd, &cfd_count);
-    if (rc) {
-        rc = cps_fail_prefix(CPS_ERR_TX, "packed transaction");
-        goto done;
-    }
+    int rc = 0;
     cps_checksum256 id;
-    cps_abi_transaction_id_raw(raw.data, raw.size, &id);
+
+    if (meta) {
+        p = meta->p;
+        trx = meta->trx;
+        raw = meta->raw;
+        cfd = meta->cfd;
+        cfd_count = meta->cfd_count;
+        id = meta->id;
+    } else {
+        cps_reader r = cps_reader_make(packed, n);
+        rc = cps_abi_packed_transaction_unpack(&r, &a, &p);
+        if (!rc) rc = cps_read_end(&r);
+        if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
+        if (!rc) rc = cps_abi_packed_transaction_cfd(&p, &a, &cfd, &cfd_count);
+        if (rc) {
+            rc = cps_fail_prefix(CPS_ERR_TX, "packed transaction");
+            goto done;
+        }
+        cps_abi_transaction_id_raw(raw.data, raw.size, &id);
+    }
     const int64_t now_us = cps_block_timestamp_to_us(c->pending.timestamp);
     if ((rc = validate_header(c, &trx, now_us))) goto done;
     if ((rc = dedup_check(c, &id))) goto done;
@@ -935,16 +1098,21 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
 
     /* Signatures: recovered keys must be distinct (tx_duplicate_sig). */
     cps_checksum256 digest;
-    cps_abi_signing_digest_raw(&c->chain_id, raw.data, raw.size,
-                               p.packed_context_free_data.data, p.packed_context_free_data.size,
-                               &digest);
+    if (meta) {
+        digest = meta->digest;
+    } else {
+        cps_abi_signing_digest_raw(&c->chain_id, raw.data, raw.size,
+                                   p.packed_context_free_data.data,
+                                   p.packed_context_free_data.size, &digest);
+    }
     if (p.signature_count) {
         keys = calloc(p.signature_count, sizeof *keys);
         if (!keys) {
             rc = cps_fail(CPS_ERR_NOMEM, "keys");
             goto done;
         }
-        if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
+        if (meta) memcpy(keys, meta->keys, p.signature_count * sizeof *keys);
+        else if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
         for (uint32_t i = 0; i < p.signature_count; i++)
             for (uint32_t k = 0; k < i; k++)
                 if (cps_public_key_compare(&keys[i], &keys[k]) == 0) {
@@ -991,7 +1159,9 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
         ap.delay_us = (int64_t)trx.header.delay_sec * 1000000;
         cps_chain_auth_checker *chk = NULL;
         rc = cps_chain_auth_checker_create(&ap, &chk);
-        if (!rc) rc = cps_chain_auth_check_declared(chk, decl, ndecl, false);
+        /* A dry run (compute_transaction) checks what nodeos still checks for it (the
+         * declared levels' existence and linkauth minimums above) but not the signatures. */
+        if (!rc && !c->dry_run) rc = cps_chain_auth_check_declared(chk, decl, ndecl, false);
         cps_chain_auth_checker_destroy(chk);
         cps_abi_arena_free(&l.arena);
         if (rc) goto done;
@@ -1027,6 +1197,11 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     uint64_t block_left = c->config.max_block_cpu_usage > c->pending.cpu_used_us
                               ? c->config.max_block_cpu_usage - c->pending.cpu_used_us : 0;
     if (block_left < max_us) max_us = block_left;
+    /* This node's own limit binds input transactions only, never a block's replay. */
+    if (!receipt && c->node_trx_cpu_limit_us && c->node_trx_cpu_limit_us < max_us) {
+        max_us = c->node_trx_cpu_limit_us;
+        tc.cpu_limit_by_node = true;
+    }
     tc.cpu_budget_units = max_us * CPS_CHAIN_UNITS_PER_US;
 
     if ((rc = cps_state_session_push(c->st, &level))) goto done;
@@ -1055,7 +1230,9 @@ int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, 
     trace->cpu_units = tc.cpu_used_units;
     trace->cpu_usage_us = cpu_us;
     trace->net_usage_words = net_words;
-    if (!rc && cpu_us > max_us)
+    if (!rc && cpu_us > max_us && tc.cpu_limit_by_node)
+        rc = cps_chain__node_cpu_limit_exceeded(&tc);
+    else if (!rc && cpu_us > max_us)
         rc = cps_fail(CPS_ERR_RESOURCE, "transaction CPU usage %u us exceeds the limit of %llu us",
                       cpu_us, (unsigned long long)max_us);
     uint8_t status = trx.header.delay_sec ? CPS_TRX_DELAYED : CPS_TRX_EXECUTED;

@@ -108,6 +108,14 @@ struct vm_compiler {
     /* metering */
     bool seg_open;
     size_t seg_charge; /* cell of the open segment's CHARGE amount */
+    /* EOSIO's max_func_local_bytes, counted as eos-vm's parser counts it: the locals' bytes,
+     * plus each value pushed while `lb_unreachable` is 0, less each value popped then. Entering
+     * unreachable code (unreachable, br, br_table, return) adds one to `lb_unreachable` without
+     * uncounting the values it discards; the end (or else) of a frame in unreachable code takes
+     * one off. So a frame made unreachable twice leaves counting off for the rest of the
+     * function — eos-vm's behaviour, which decides what a chain accepts. */
+    uint64_t lb_bytes;
+    uint32_t lb_unreachable;
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -310,8 +318,43 @@ static void boundary(vm_compiler *c)
 
 /* ---- the validator's stack --------------------------------------------------------------- */
 
+/* eos-vm's byte size of a value type for max_func_local_bytes. */
+static unsigned lb_size(uint8_t type)
+{
+    if (type == CPS_VM_I64 || type == CPS_VM_F64) return 8;
+    if (type == CPS_VM_I32 || type == CPS_VM_F32) return 4;
+    return 0;
+}
+
+static int lb_push(vm_compiler *c, uint8_t type)
+{
+    if (c->lb_unreachable) return 0;
+    c->lb_bytes += lb_size(type);
+    if (c->lb_bytes > c->m->limits.max_func_local_bytes)
+        return FAIL(CPS_ERR_LIMIT,
+                    "local variable limit exceeded: locals and operand stack reach %llu bytes, "
+                    "max_func_local_bytes %u",
+                    (unsigned long long)c->lb_bytes, c->m->limits.max_func_local_bytes);
+    return 0;
+}
+
+static void lb_pop(vm_compiler *c, uint8_t type)
+{
+    if (c->lb_unreachable) return;
+    unsigned n = lb_size(type);
+    c->lb_bytes = c->lb_bytes >= n ? c->lb_bytes - n : 0;
+}
+
+/* Uncounts the values [h, height) about to be dropped from the stack (a pop in eos-vm). */
+static void lb_drop(vm_compiler *c, uint32_t h)
+{
+    for (uint32_t i = h; i < c->height; i++)
+        lb_pop(c, c->stack[i].type);
+}
+
 static int push(vm_compiler *c, uint8_t type, uint8_t kind, uint32_t ref)
 {
+    TRY(lb_push(c, type));
     if (c->height == UINT32_MAX - c->nlocals_total - 1) return INVALID("operand stack too deep");
     TRY(grow32((void **)&c->stack, &c->capstack, c->height + 1, sizeof(ventry)));
     if (kind == E_LOCAL) {
@@ -357,6 +400,7 @@ static int pop(vm_compiler *c, uint8_t want, ventry *out)
     }
     ventry e = c->stack[--c->height];
     if (e.kind == E_LOCAL) lazy_forget(c, c->height);
+    lb_pop(c, e.type);
     if (want != VM_TYPE_UNKNOWN && e.type != VM_TYPE_UNKNOWN && e.type != want)
         return INVALID("type mismatch: expected %s, got %s", tn(want), tn(e.type));
     *out = e;
@@ -606,8 +650,9 @@ static int emit_br(vm_compiler *c, uint32_t depth)
 static void set_unreachable(vm_compiler *c)
 {
     ctrl *f = top_ctrl(c);
-    truncate_stack(c, f->height);
+    truncate_stack(c, f->height); /* not uncounted from lb_bytes: see vm_compiler */
     f->unreachable = true;
+    c->lb_unreachable++;
     boundary(c);
 }
 
@@ -974,6 +1019,7 @@ static int compile_body(vm_compiler *c)
                 TRY(materialize_locals(c, 0));
                 for (uint32_t i = 0; i < f.nparams; i++)
                     TRY(materialize(c, f.height + i));
+                lb_drop(c, f.height);
                 truncate_stack(c, f.height);
                 if (f.kind == C_IF) {
                     size_t op, cell, cost_cell;
@@ -1016,6 +1062,8 @@ static int compile_body(vm_compiler *c)
                 f->else_site = 0;
             }
             f->kind = C_ELSE;
+            lb_drop(c, f->height);
+            if (f->unreachable) c->lb_unreachable--;
             f->unreachable = false;
             f->cg_dead = false;
             truncate_stack(c, f->height);
@@ -1037,7 +1085,12 @@ static int compile_body(vm_compiler *c)
                     (f->nparams && memcmp(f->params, f->results, f->nparams) != 0))
                     return INVALID("type mismatch: if without else must leave its params");
             }
+            lb_drop(c, f->height);
+            if (f->unreachable) c->lb_unreachable--;
             if (f->kind == C_FUNC) {
+                /* eos-vm pushes the function's results at its end too */
+                for (uint32_t i = 0; i < f->nresults; i++)
+                    TRY(lb_push(c, f->results[i]));
                 if (!dead(c)) TRY(emit_return(c));
                 c->nctrl--;
                 break;
@@ -1771,6 +1824,15 @@ int cps_vm__compile_function(vm_compiler *c, uint32_t def_index, const uint8_t *
         c->r.pos = body_start;
         c->ncode = entry;
         c->height = c->max_height = 0;
+        c->lb_unreachable = 0;
+        c->lb_bytes = 0;
+        for (uint32_t i = t->nparams; i < c->nlocals_total; i++)
+            c->lb_bytes += lb_size(c->local_types[i]);
+        if (c->lb_bytes > m->limits.max_func_local_bytes)
+            return FAIL(CPS_ERR_LIMIT,
+                        "local variable limit exceeded: locals of %llu bytes, "
+                        "max_func_local_bytes %u",
+                        (unsigned long long)c->lb_bytes, m->limits.max_func_local_bytes);
         c->nlazy = 0;
         c->nctrl = 0;
         c->npatch = 0;

@@ -412,10 +412,24 @@ static int rd_count(vm_rd *r, uint32_t *n, uint32_t limit, const char *what)
     return 0;
 }
 
+/* The smaller of a section's own limit and EOSIO's max_section_elements. */
+static uint32_t section_limit(const cps_vm_module *m, uint32_t own)
+{
+    return own < m->limits.max_section_elements ? own : m->limits.max_section_elements;
+}
+
+/* An import or export name against EOSIO's max_symbol_bytes (eos-vm's utf8 string limit). */
+static int check_symbol(vm_rd *r, const cps_vm_module *m, size_t len, const char *what)
+{
+    if (len <= m->limits.max_symbol_bytes) return 0;
+    return cps_vm__rd_fail(r, CPS_ERR_LIMIT, "%s of %zu bytes is over max_symbol_bytes (%u)", what,
+                           len, m->limits.max_symbol_bytes);
+}
+
 static int decode_types(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_types, "types");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_types), "types");
     if (rc) return rc;
     if ((rc = grow_array((void **)&m->types, n, sizeof(vm_functype)))) return rc;
     /* Every value type takes one byte of the section, so the section size bounds the storage. */
@@ -451,17 +465,20 @@ static int decode_types(vm_rd *r, cps_vm_module *m)
 static int decode_imports(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_imports, "imports");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_imports), "imports");
     if (rc) return rc;
     if ((rc = grow_array((void **)&m->imports, n, sizeof(vm_import)))) return rc;
     for (uint32_t i = 0; i < n; i++) {
         vm_import *im = &m->imports[i];
         m->nimports = i + 1;
         char *mod, *name;
-        if ((rc = rd_name(r, &mod, NULL))) return rc;
+        size_t len;
+        if ((rc = rd_name(r, &mod, &len))) return rc;
         im->module = mod;
-        if ((rc = rd_name(r, &name, NULL))) return rc;
+        if ((rc = check_symbol(r, m, len, "import module name"))) return rc;
+        if ((rc = rd_name(r, &name, &len))) return rc;
         im->name = name;
+        if ((rc = check_symbol(r, m, len, "import field name"))) return rc;
         uint8_t kind;
         if ((rc = cps_vm__rd_u8(r, &kind))) return rc;
         im->kind = kind;
@@ -523,7 +540,7 @@ static int decode_imports(vm_rd *r, cps_vm_module *m)
 static int decode_functions(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_functions, "functions");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_functions), "functions");
     if (rc) return rc;
     if ((uint64_t)m->nfuncs + n > m->limits.max_functions)
         return cps_vm__rd_fail(r, CPS_ERR_LIMIT, "more than %u functions", m->limits.max_functions);
@@ -547,6 +564,10 @@ static int decode_tables(vm_rd *r, cps_vm_module *m)
     if ((rc = append_array((void **)&m->tables, m->ntables, n, sizeof(vm_table_type)))) return rc;
     for (uint32_t i = 0; i < n; i++) {
         if ((rc = rd_table_type(r, &m->tables[m->ntables]))) return rc;
+        if (m->tables[m->ntables].lim.min > m->limits.max_table_elements)
+            return cps_vm__rd_fail(r, CPS_ERR_LIMIT,
+                                   "table size exceeds limit: %u elements, max_table_elements %u",
+                                   m->tables[m->ntables].lim.min, m->limits.max_table_elements);
         m->ntables++;
     }
     return 0;
@@ -560,6 +581,10 @@ static int decode_memories(vm_rd *r, cps_vm_module *m)
     for (uint32_t i = 0; i < n; i++) {
         vm_limits_t l;
         if ((rc = rd_memory_type(r, &l))) return rc;
+        if (l.min > m->limits.max_initial_pages)
+            return cps_vm__rd_fail(r, CPS_ERR_LIMIT,
+                                   "initial memory out of range: %u pages, max_pages %u", l.min,
+                                   m->limits.max_initial_pages);
         if (m->nmemories >= 1) return cps_vm__rd_fail(r, CPS_ERR_WASM_INVALID, "multiple memories");
         if ((rc = append_array((void **)&m->memories, m->nmemories, 1, sizeof(vm_limits_t))))
             return rc;
@@ -571,16 +596,29 @@ static int decode_memories(vm_rd *r, cps_vm_module *m)
 static int decode_globals(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_globals, "globals");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_globals), "globals");
     if (rc) return rc;
     if ((uint64_t)m->nglobals + n > m->limits.max_globals)
         return cps_vm__rd_fail(r, CPS_ERR_LIMIT, "more than %u globals", m->limits.max_globals);
     if ((rc = append_array((void **)&m->globals, m->nglobals, n, sizeof(vm_global_type))))
         return rc;
     uint32_t visible = m->nglobals;
+    uint64_t mutable_bytes = 0;
     for (uint32_t i = 0; i < n; i++) {
         vm_global_type *g = &m->globals[m->nglobals];
         if ((rc = rd_global_type(r, g))) return rc;
+        if (g->mut) {
+            /* eos-vm sizes i32/f32 as 4 bytes, i64/f64 as 8, anything else as 0 */
+            bool wide = g->type == CPS_VM_I64 || g->type == CPS_VM_F64;
+            bool narrow = g->type == CPS_VM_I32 || g->type == CPS_VM_F32;
+            mutable_bytes += wide ? 8 : narrow ? 4 : 0;
+            if (mutable_bytes > m->limits.max_mutable_global_bytes)
+                return cps_vm__rd_fail(r, CPS_ERR_LIMIT,
+                                       "mutable globals exceeded limit: global %u brings them to "
+                                       "%llu bytes, max_mutable_global_bytes %u",
+                                       m->nglobals, (unsigned long long)mutable_bytes,
+                                       m->limits.max_mutable_global_bytes);
+        }
         if ((rc = rd_constexpr(r, m, g->type, visible, &g->init))) return rc;
         m->nglobals++;
     }
@@ -590,7 +628,7 @@ static int decode_globals(vm_rd *r, cps_vm_module *m)
 static int decode_exports(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_exports, "exports");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_exports), "exports");
     if (rc) return rc;
     if ((rc = grow_array((void **)&m->exports, n, sizeof(vm_export)))) return rc;
     for (uint32_t i = 0; i < n; i++) {
@@ -601,6 +639,7 @@ static int decode_exports(vm_rd *r, cps_vm_module *m)
         e->name = name;
         e->name_len = (uint32_t)len;
         m->nexports = i + 1;
+        if ((rc = check_symbol(r, m, len, "export name"))) return rc;
         for (uint32_t k = 0; k < i; k++)
             if (m->exports[k].name_len == len && memcmp(m->exports[k].name, name, len) == 0)
                 return cps_vm__rd_fail(r, CPS_ERR_WASM_INVALID, "duplicate export name \"%s\"",
@@ -654,7 +693,7 @@ static int decode_start(vm_rd *r, cps_vm_module *m)
 static int decode_elements(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_segments, "element segments");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_segments), "element segments");
     if (rc) return rc;
     if ((rc = grow_array((void **)&m->elems, n, sizeof(vm_elem_seg)))) return rc;
     for (uint32_t i = 0; i < n; i++) {
@@ -728,7 +767,7 @@ static int decode_datacount(vm_rd *r, cps_vm_module *m)
 static int decode_data(vm_rd *r, cps_vm_module *m)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_segments, "data segments");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_segments), "data segments");
     if (rc) return rc;
     if (m->has_datacount && n != m->datacount)
         return cps_vm__rd_fail(r, CPS_ERR_WASM_MALFORMED,
@@ -758,6 +797,21 @@ static int decode_data(vm_rd *r, cps_vm_module *m)
                                    "unexpected end of section or function: data segment %u of %u "
                                    "bytes",
                                    i, len);
+        if (m->limits.max_linear_memory_init != UINT32_MAX && s->mode == VM_SEG_ACTIVE) {
+            /* eos-vm accepts only a constant offset here and bounds the initialised range */
+            if (s->offset.op != 0x41)
+                return cps_vm__rd_fail(r, CPS_ERR_LIMIT,
+                                       "data segment %u: the offset must be an i32.const under "
+                                       "max_linear_memory_init",
+                                       i);
+            uint64_t end = (uint64_t)(uint32_t)s->offset.value + len;
+            if (end > m->limits.max_linear_memory_init)
+                return cps_vm__rd_fail(r, CPS_ERR_LIMIT,
+                                       "data segment %u exceeds the linear memory init limit: it "
+                                       "ends at %llu, max_linear_memory_init %u",
+                                       i, (unsigned long long)end,
+                                       m->limits.max_linear_memory_init);
+        }
         uint8_t *copy = malloc(len ? len : 1);
         if (!copy) return cps_fail(CPS_ERR_NOMEM, "data segment of %u bytes", len);
         memcpy(copy, r->data + r->pos, len);
@@ -771,7 +825,7 @@ static int decode_data(vm_rd *r, cps_vm_module *m)
 static int decode_code(vm_rd *r, cps_vm_module *m, vm_compiler *c)
 {
     uint32_t n;
-    int rc = rd_count(r, &n, m->limits.max_functions, "function bodies");
+    int rc = rd_count(r, &n, section_limit(m, m->limits.max_functions), "function bodies");
     if (rc) return rc;
     uint32_t ndefined = m->nfuncs - m->nfunc_imports;
     if (n != ndefined)

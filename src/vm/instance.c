@@ -25,6 +25,13 @@ void cps_vm_limits_default(cps_vm_limits *l)
     l->max_table_size = 1u << 20;
     l->max_call_depth = 1024;
     l->max_stack_slots = 1u << 18;
+    l->max_section_elements = UINT32_MAX;
+    l->max_mutable_global_bytes = UINT32_MAX;
+    l->max_table_elements = UINT32_MAX;
+    l->max_initial_pages = UINT32_MAX;
+    l->max_linear_memory_init = UINT32_MAX;
+    l->max_func_local_bytes = UINT32_MAX;
+    l->max_symbol_bytes = UINT32_MAX;
 }
 
 /* ---- modules ----------------------------------------------------------------------------- */

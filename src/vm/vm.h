@@ -97,11 +97,27 @@ typedef struct cps_vm_limits {
     uint32_t max_table_size;   /* elements a table may ever have */
     uint32_t max_call_depth;   /* nested wasm calls */
     uint32_t max_stack_slots;  /* 8-byte slots of the value stack (locals + operands) */
+    /* EOSIO's deployment checks (the on-chain wasm_config, as eos-vm's parser applies them when
+     * a contract is set); UINT32_MAX, the default, turns each one off. Module limits. */
+    uint32_t max_section_elements;     /* entries of each type, import, function, global,
+                                          export, element, data and code section */
+    uint32_t max_mutable_global_bytes; /* the module's own mutable globals: 4 bytes per i32/f32,
+                                          8 per i64/f64 */
+    uint32_t max_table_elements;       /* initial size of a table the module defines */
+    uint32_t max_initial_pages;        /* initial size of a memory the module defines */
+    uint32_t max_linear_memory_init;   /* end (offset + size) of every active data segment,
+                                          whose offset must then be an i32.const */
+    uint32_t max_func_local_bytes;     /* per function: bytes of its locals (not its params)
+                                          plus its operand stack, counted as eos-vm counts them
+                                          (values a branch discards stay counted) */
+    uint32_t max_symbol_bytes;         /* bytes of an import's module and field names and of an
+                                          export's name */
 } cps_vm_limits;
 
 /* Defaults generous enough for the WebAssembly test suite and eosio.cdt contracts: 64 MiB
  * module, 1024 pages (64 MiB) memory, call depth 1024 (wasm calls; the interpreter does not
- * recurse on the C stack), 256 Ki stack slots (2 MiB, allocated on an instance's first call). */
+ * recurse on the C stack), 256 Ki stack slots (2 MiB, allocated on an instance's first call);
+ * EOSIO's deployment checks off. */
 void cps_vm_limits_default(cps_vm_limits *l);
 
 /* ---- modules --------------------------------------------------------------------------------- */

@@ -124,7 +124,10 @@ static inline int ctl_make_trx(cps_chain_controller *c, const ctl_action *acts, 
         for (char *save = NULL, *tok = strtok_r(auth, ",", &save); tok && !rc;
              tok = strtok_r(NULL, ",", &save)) {
             char *at = strchr(tok, '@');
-            if (!at) return CPS_ERR_INVALID_ARG;
+            if (!at) {
+                rc = cps_fail(CPS_ERR_INVALID_ARG, "authorization \"%s\" is not actor@permission", tok);
+                break;
+            }
             cps_permission_level *l = &x->authorization[x->authorization_count++];
             rc = cps_abi_name_from_string(tok, (size_t)(at - tok), &l->actor);
             if (!rc) rc = cps_abi_name_from_string(at + 1, strlen(at + 1), &l->permission);
@@ -136,8 +139,11 @@ static inline int ctl_make_trx(cps_chain_controller *c, const ctl_action *acts, 
         if (!rc) rc = cps_abi_action_json_to_bin(abi, x->name, v, &data);
         json_decref(v);
         if (!rc) {
-            x->data.data = cps_abi_arena_dup(&a, data.data, data.size ? data.size : 1);
+            /* an action without data (an empty struct) leaves data.data NULL: nothing to copy */
+            x->data.data = data.size ? cps_abi_arena_dup(&a, data.data, data.size)
+                                     : cps_abi_arena_alloc(&a, 1);
             x->data.size = data.size;
+            if (!x->data.data) rc = CPS_ERR_NOMEM;
         }
         cps_buf_free(&data);
     }

@@ -96,11 +96,23 @@ TEST(blockchain_parameters_read_and_write)
               CPS_ERR_INVALID_ARG);
     ASSERT_CONTAINS(cps_last_error(),
                     "max transaction net usage must be less than max block net usage");
-    /* a valid one reaches the controller (which cannot apply it inside a transaction yet) */
-    s[0] = HV_I32(100);
-    s[1] = HV_I32(68);
-    ASSERT_EQ(harness_call(&f.h, "set_blockchain_parameters_packed", s, 2, NULL),
-              CPS_ERR_UNSUPPORTED);
+    /* a valid one is in force at once: the controller's configuration and the next get */
+    cps_chain_config good = *cps_chain_controller_config(f.c.chain);
+    good.max_inline_action_depth = 7;
+    good.max_transaction_lifetime = 1800;
+    b.size = 0;
+    ASSERT_OK(cps_chain_config_pack(&b, &good));
+    memcpy(m + 300, b.data, b.size);
+    s[0] = HV_I32(300);
+    s[1] = HV_I32(b.size);
+    ASSERT_OK(harness_call(&f.h, "set_blockchain_parameters_packed", s, 2, NULL));
+    ASSERT_EQ(cps_chain_controller_config(f.c.chain)->max_inline_action_depth, 7);
+    ASSERT_EQ(cps_chain_controller_config(f.c.chain)->max_transaction_lifetime, 1800);
+    a[0] = HV_I32(600);
+    a[1] = HV_I32(200);
+    ASSERT_OK(harness_call(&f.h, "get_blockchain_parameters_packed", a, 2, &res));
+    ASSERT_EQ(res.v.i32, (int32_t)b.size);
+    ASSERT_EQ(memcmp(m + 600, b.data, b.size), 0);
     cps_buf_free(&b);
     cps_buf_free(&want);
     close_fixture(&f);
@@ -161,8 +173,9 @@ TEST(legacy_producer_schedules_are_validated_like_nodeos)
     ASSERT_EQ(propose_legacy(&f, (uint32_t)b.size), CPS_ERR_INVALID_ARG);
     ASSERT_CONTAINS(cps_last_error(), "exceeds the maximum producer count");
     cps_buf_free(&b);
-    /* a valid schedule reaches the controller (which does not manage schedules yet) */
-    ASSERT_EQ(propose_legacy(&f, legacy_schedule(&f, names, keys, 2)), CPS_ERR_UNSUPPORTED);
+    /* a valid schedule reaches the controller, which records it as proposed (the version it
+     * returns is checked in test_controller_schedule) */
+    ASSERT_OK(propose_legacy(&f, legacy_schedule(&f, names, keys, 2)));
     close_fixture(&f);
 }
 
@@ -218,8 +231,7 @@ TEST(producer_authority_schedules_are_validated_like_nodeos)
     /* the _ex format does not check that keys are on the curve (validate_keys = false) */
     cps_public_key off_curve = f.genesis_key;
     off_curve.data[0] = 0x05;
-    ASSERT_EQ(propose_ex(&f, 1, authority_schedule(&f, eosio, 1, &off_curve, w, 1, 0)),
-              CPS_ERR_UNSUPPORTED);
+    ASSERT_OK(propose_ex(&f, 1, authority_schedule(&f, eosio, 1, &off_curve, w, 1, 0)));
     /* format 0 is the legacy list */
     cps_name n = eosio;
     ASSERT_EQ(propose_ex(&f, 0, legacy_schedule(&f, &n, &off_curve, 1)), CPS_ERR_INVALID_ARG);

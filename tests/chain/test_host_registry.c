@@ -17,10 +17,8 @@ static const cps_chain_intrinsic_group *const all_groups[] = {&cps_chain__host_c
                                                               &cps_chain__host_console,
                                                               NULL};
 
-/* In the SDK's list but not provided: the wasm parameter calls of the configurable_wasm_limits
- * feature (CPS's VM limits are not on-chain parameters yet). */
-static const char *const not_provided[] = {"get_wasm_parameters_packed",
-                                           "set_wasm_parameters_packed"};
+/* In the SDK's list but not provided: none at present (an empty entry keeps the array legal). */
+static const char *const not_provided[] = {""};
 
 static const cps_vm_host_func *find(const char *name)
 {

@@ -5,6 +5,8 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #define S(x) x, sizeof(x) - 1 /* string literal as (pointer, length) without the NUL */
 
@@ -613,7 +615,8 @@ struct reader_arg {
     cps_state *st;
     cps_state_table t;
     volatile int *stop;
-    int views, errors;
+    atomic_int views; /* read by the writer to know each reader has run (no timing assumed) */
+    int errors;
 };
 
 static void *reader_main(void *p)
@@ -690,6 +693,14 @@ TEST(readers_on_other_threads_see_consistent_committed_blocks)
         }
         ASSERT_OK(cps_state_block_commit(st));
         if (b % 50 == 49) ASSERT_OK(cps_state_set_irreversible(st, cps_state_head(st) - 10));
+    }
+    /* on a loaded machine a reader may not have been scheduled yet: wait for each to finish
+     * views while blocks are still being committed, rather than assume it */
+    for (int b = 0; atomic_load(&args[0].views) < 2 || atomic_load(&args[1].views) < 2; b++) {
+        ASSERT_OK(cps_state_block_begin(st, 0, NULL));
+        ASSERT_OK(cps_state_block_commit(st));
+        if (b % 50 == 49) ASSERT_OK(cps_state_set_irreversible(st, cps_state_head(st) - 10));
+        sched_yield();
     }
     stop = 1;
     for (int i = 0; i < 2; i++)

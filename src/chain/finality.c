@@ -1,0 +1,1216 @@
+/* chain: BFT finality — vote digests, quorum certificates and their block extension, the
+ * two-chain finality rule over the fork database, equivocation evidence, and the voter's safety
+ * rules with their fsync'd state file. docs/finality.md explains the rule and its safety. */
+#include "chain/finality.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ==========================================================================================
+ * Votes
+ * ========================================================================================== */
+
+static const char vote_tag[] = "cps-vote-v1";
+
+void cps_chain_vote_digest(const cps_checksum256 *chain_id, const cps_chain_vote *v,
+                           cps_checksum256 *digest)
+{
+    uint8_t tail[12];
+    cps_store_u32(tail, v->block_num);
+    cps_store_u64(tail + 4, v->producer);
+    cps_sha256_ctx c;
+    cps_sha256_init(&c);
+    cps_sha256_update(&c, vote_tag, sizeof vote_tag - 1);
+    cps_sha256_update(&c, chain_id->b, 32);
+    cps_sha256_update(&c, v->block_id.b, 32);
+    cps_sha256_update(&c, tail, sizeof tail);
+    cps_sha256_final(&c, digest->b);
+}
+
+int cps_chain_vote_sign(const cps_checksum256 *chain_id, const cps_private_key *key,
+                        cps_chain_vote *v)
+{
+    cps_checksum256 d;
+    cps_chain_vote_digest(chain_id, v, &d);
+    return cps_sign(key, d.b, &v->signature);
+}
+
+int cps_chain_vote_verify(const cps_checksum256 *chain_id, const cps_public_key *key,
+                          const cps_chain_vote *v)
+{
+    cps_checksum256 d;
+    cps_chain_vote_digest(chain_id, v, &d);
+    return cps_verify(key, d.b, &v->signature);
+}
+
+/* ==========================================================================================
+ * QC extension codec
+ * ========================================================================================== */
+
+static uint32_t popcount_bytes(const uint8_t *b, uint32_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint8_t x = b[i]; x; x &= (uint8_t)(x - 1))
+            c++;
+    return c;
+}
+
+static bool bit_get(const uint8_t *bits, uint32_t i)
+{
+    return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+static void bit_set(uint8_t *bits, uint32_t i)
+{
+    bits[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+int cps_chain_qc_encode(cps_buf *b, const cps_chain_qc *qc)
+{
+    if (qc->bitset_len > CPS_CHAIN_QC_BITSET_MAX ||
+        (qc->bitset_len && qc->bitset[qc->bitset_len - 1] == 0) ||
+        popcount_bytes(qc->bitset, qc->bitset_len) != qc->signature_count)
+        return cps_fail(CPS_ERR_INVALID_ARG, "QC: bitset of %u bytes does not match %u signatures",
+                        qc->bitset_len, qc->signature_count);
+    cps_write_bytes(b, qc->block_id.b, 32);
+    cps_write_u32(b, qc->schedule_version);
+    cps_write_blob(b, qc->bitset, qc->bitset_len);
+    cps_write_varuint32(b, qc->signature_count);
+    for (uint32_t i = 0; i < qc->signature_count; i++)
+        cps_signature_pack(b, &qc->signatures[i]);
+    return b->failed;
+}
+
+int cps_chain_qc_decode(const uint8_t *data, size_t n, cps_arena *a, cps_chain_qc *out)
+{
+    memset(out, 0, sizeof *out);
+    cps_reader r = cps_reader_make(data, n);
+    const uint8_t *bits;
+    size_t bits_n;
+    uint32_t count;
+    int rc = cps_read_bytes(&r, out->block_id.b, 32);
+    if (!rc) rc = cps_read_u32(&r, &out->schedule_version);
+    if (rc) return cps_fail_prefix(rc, "QC header");
+    rc = cps_read_blob(&r, &bits, &bits_n);
+    if (rc) return cps_fail_prefix(rc, "QC bitset");
+    if (bits_n > CPS_CHAIN_QC_BITSET_MAX)
+        return cps_fail(CPS_ERR_LIMIT, "QC bitset of %zu bytes (at most %u)", bits_n,
+                        CPS_CHAIN_QC_BITSET_MAX);
+    if (bits_n && bits[bits_n - 1] == 0)
+        return cps_fail(CPS_ERR_FORMAT, "QC bitset ends with a zero byte (not minimal)");
+    memcpy(out->bitset, bits, bits_n);
+    out->bitset_len = (uint32_t)bits_n;
+    rc = cps_read_varuint32(&r, &count);
+    if (rc) return cps_fail_prefix(rc, "QC signature count");
+    uint32_t set = popcount_bytes(out->bitset, out->bitset_len);
+    if (count != set)
+        return cps_fail(CPS_ERR_FORMAT, "QC holds %u signatures for %u set bits", count, set);
+    if (count) {
+        out->signatures = cps_abi_arena_alloc(a, sizeof *out->signatures * count);
+        if (!out->signatures) return cps_fail_prefix(CPS_ERR_NOMEM, "QC signatures");
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        rc = cps_signature_unpack(&r, &out->signatures[i]);
+        if (rc) return cps_fail_prefix(rc, "QC signature %u at offset %zu", i, r.pos);
+    }
+    out->signature_count = count;
+    rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(rc, "QC");
+    return 0;
+}
+
+int cps_chain_qc_verify(const cps_checksum256 *chain_id, const cps_chain_finality_schedule *s,
+                        const cps_chain_qc *qc)
+{
+    uint32_t num = cps_abi_block_num_from_id(&qc->block_id);
+    if (qc->schedule_version != s->version)
+        return cps_fail(CPS_ERR_BLOCK, "QC on block %u names schedule %u, the block's is %u", num,
+                        qc->schedule_version, s->version);
+    if (qc->bitset_len > CPS_CHAIN_QC_BITSET_MAX)
+        return cps_fail(CPS_ERR_BLOCK, "QC bitset too long");
+    for (uint32_t i = s->producer_count; i < qc->bitset_len * 8; i++)
+        if (bit_get(qc->bitset, i))
+            return cps_fail(CPS_ERR_BLOCK,
+                            "QC on block %u: bit %u but the schedule has %u producers", num, i,
+                            s->producer_count);
+    uint32_t set = popcount_bytes(qc->bitset, qc->bitset_len);
+    if (set != qc->signature_count)
+        return cps_fail(CPS_ERR_BLOCK, "QC on block %u: %u bits, %u signatures", num, set,
+                        qc->signature_count);
+    uint32_t need = cps_chain_quorum(s->producer_count);
+    if (set < need)
+        return cps_fail(CPS_ERR_BLOCK, "QC on block %u: %u of %u producers, %u needed", num, set,
+                        s->producer_count, need);
+    cps_chain_vote v = {.block_id = qc->block_id, .block_num = num};
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->producer_count; i++) {
+        if (i / 8 >= qc->bitset_len || !bit_get(qc->bitset, i)) continue;
+        v.producer = s->producers[i].producer_name;
+        v.signature = qc->signatures[k++];
+        if (cps_chain_vote_verify(chain_id, &s->producers[i].block_signing_key, &v)) {
+            char name[16];
+            cps_abi_name_to_string(v.producer, name);
+            return cps_fail(CPS_ERR_BLOCK,
+                            "QC on block %u: the signature of %s (producer %u) does not verify",
+                            num, name, i);
+        }
+    }
+    return 0;
+}
+
+/* ==========================================================================================
+ * Evidence
+ * ========================================================================================== */
+
+void cps_chain_block_sig_digest(const cps_chain_signed_header_proof *p, cps_checksum256 *digest)
+{
+    uint8_t pair[64];
+    cps_sha256(p->header.data, p->header.size, pair);
+    memcpy(pair + 32, p->blockroot_merkle_root.b, 32);
+    cps_sha256(pair, 64, pair);
+    memcpy(pair + 32, p->schedule_hash.b, 32);
+    cps_sha256(pair, 64, digest->b);
+}
+
+static int decode_header(const cps_bytes *raw, cps_arena *a, cps_block_header *h, char side)
+{
+    cps_reader r = cps_reader_make(raw->data, raw->size);
+    int rc = cps_abi_block_header_unpack(&r, a, h);
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(CPS_ERR_FORMAT, "evidence header %c", side);
+    return 0;
+}
+
+int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_key *key,
+                              const cps_chain_evidence *e)
+{
+    if (cps_public_key_compare(key, &e->key) != 0)
+        return cps_fail(CPS_ERR_CRYPTO, "evidence names another key than the one given");
+    if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+        const cps_chain_vote *a = &e->vote[0], *b = &e->vote[1];
+        if (a->producer != e->producer || b->producer != e->producer)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: a vote by another producer");
+        if (a->block_num != b->block_num)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: votes at blocks %u and %u", a->block_num,
+                            b->block_num);
+        if (memcmp(a->block_id.b, b->block_id.b, 32) == 0)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: both votes are for one block");
+        if (cps_abi_block_num_from_id(&a->block_id) != a->block_num ||
+            cps_abi_block_num_from_id(&b->block_id) != b->block_num)
+            return cps_fail(CPS_ERR_FORMAT,
+                            "evidence: a vote's number disagrees with its block id");
+        if (cps_chain_vote_verify(chain_id, key, a))
+            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote a is not signed by the key");
+        if (cps_chain_vote_verify(chain_id, key, b))
+            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote b is not signed by the key");
+        return 0;
+    }
+    if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
+        return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", e->kind);
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_block_header h[2];
+    int rc = decode_header(&e->block[0].header, &a, &h[0], 'a');
+    if (!rc) rc = decode_header(&e->block[1].header, &a, &h[1], 'b');
+    if (!rc && (h[0].producer != e->producer || h[1].producer != e->producer))
+        rc = cps_fail(CPS_ERR_FORMAT, "evidence: a header by another producer");
+    if (!rc && h[0].timestamp != h[1].timestamp)
+        rc = cps_fail(CPS_ERR_FORMAT, "evidence: headers at slots %u and %u", h[0].timestamp,
+                      h[1].timestamp);
+    cps_abi_arena_free(&a);
+    if (rc) return rc;
+    if (e->block[0].header.size == e->block[1].header.size &&
+        memcmp(e->block[0].header.data, e->block[1].header.data, e->block[0].header.size) == 0)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: both headers are the same");
+    for (int i = 0; i < 2; i++) {
+        cps_checksum256 d;
+        cps_chain_block_sig_digest(&e->block[i], &d);
+        if (cps_verify(key, d.b, &e->block[i].signature))
+            return cps_fail(CPS_ERR_CRYPTO, "evidence: header %c is not signed by the key",
+                            'a' + i);
+    }
+    return 0;
+}
+
+int cps_chain_evidence_encode(cps_buf *b, const cps_chain_evidence *e)
+{
+    if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE && e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
+        return cps_fail(CPS_ERR_INVALID_ARG, "evidence kind %u", e->kind);
+    cps_write_u8(b, e->kind);
+    cps_write_u64(b, e->producer);
+    cps_public_key_pack(b, &e->key);
+    for (int i = 0; i < 2; i++) {
+        if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+            cps_write_bytes(b, e->vote[i].block_id.b, 32);
+            cps_write_u32(b, e->vote[i].block_num);
+            cps_signature_pack(b, &e->vote[i].signature);
+        } else {
+            if (e->block[i].header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+                return cps_fail(CPS_ERR_INVALID_ARG, "evidence header of %zu bytes",
+                                e->block[i].header.size);
+            cps_write_blob(b, e->block[i].header.data, e->block[i].header.size);
+            cps_signature_pack(b, &e->block[i].signature);
+            cps_write_bytes(b, e->block[i].blockroot_merkle_root.b, 32);
+            cps_write_bytes(b, e->block[i].schedule_hash.b, 32);
+        }
+    }
+    return b->failed;
+}
+
+int cps_chain_evidence_decode(const uint8_t *data, size_t n, cps_chain_evidence *out)
+{
+    memset(out, 0, sizeof *out);
+    cps_reader r = cps_reader_make(data, n);
+    int rc = cps_read_u8(&r, &out->kind);
+    if (!rc) rc = cps_read_u64(&r, &out->producer);
+    if (!rc) rc = cps_public_key_unpack(&r, &out->key);
+    if (rc) return cps_fail_prefix(rc, "evidence header");
+    if (out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE && out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
+        return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", out->kind);
+    for (int i = 0; i < 2 && !rc; i++) {
+        if (out->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+            cps_chain_vote *v = &out->vote[i];
+            v->producer = out->producer;
+            rc = cps_read_bytes(&r, v->block_id.b, 32);
+            if (!rc) rc = cps_read_u32(&r, &v->block_num);
+            if (!rc) rc = cps_signature_unpack(&r, &v->signature);
+        } else {
+            cps_chain_signed_header_proof *p = &out->block[i];
+            rc = cps_read_blob(&r, &p->header.data, &p->header.size);
+            if (!rc && p->header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+                return cps_fail(CPS_ERR_LIMIT, "evidence side %c: header of %zu bytes", 'a' + i,
+                                p->header.size);
+            if (!rc) rc = cps_signature_unpack(&r, &p->signature);
+            if (!rc) rc = cps_read_bytes(&r, p->blockroot_merkle_root.b, 32);
+            if (!rc) rc = cps_read_bytes(&r, p->schedule_hash.b, 32);
+        }
+        if (rc) return cps_fail_prefix(rc, "evidence side %c", 'a' + i);
+    }
+    rc = cps_read_end(&r);
+    if (rc) return cps_fail_prefix(rc, "evidence");
+    return 0;
+}
+
+/* ==========================================================================================
+ * The tracker
+ * ========================================================================================== */
+
+typedef struct schedule_copy {
+    bool used;
+    uint32_t version;
+    uint32_t count;
+    cps_producer_key producers[CPS_CHAIN_MAX_PRODUCERS];
+} schedule_copy;
+
+typedef struct tally_vote {
+    uint8_t index; /* in the block's schedule */
+    cps_signature sig;
+} tally_vote;
+
+/* What the tracker keeps per fork db entry (its `user` slot). */
+typedef struct tally {
+    uint8_t voted[CPS_CHAIN_QC_BITSET_MAX];
+    tally_vote *votes;
+    uint32_t count, cap;
+    bool carries_parent_qc; /* its block extension holds a valid QC on its parent */
+    bool has_proof;
+    uint8_t *header;
+    size_t header_size;
+    cps_signature producer_sig;
+    cps_checksum256 bmroot, schedule_hash;
+} tally;
+
+/* Evidence records own their header bytes (block[i].header.data points into header_copy[i]). */
+typedef struct evidence_rec {
+    cps_chain_evidence e;
+    uint8_t *header_copy[2];
+} evidence_rec;
+
+#define EVIDENCE_MAX 1024
+
+struct cps_chain_finality {
+    cps_checksum256 chain_id;
+    cps_chain_fork_db *db;
+    schedule_copy schedules[CPS_CHAIN_FINALITY_SCHEDULES];
+    uint32_t lib_num;
+    cps_checksum256 lib_id;
+    bool have_qc;
+    cps_checksum256 highest_qc_id;
+    uint32_t highest_qc_slot;
+    cps_chain_vote *pending; /* votes for blocks not yet known: a ring */
+    uint32_t pending_count, pending_next;
+    evidence_rec *evidence;
+    uint32_t evidence_count;
+};
+
+static void tally_free(void *ctx, void *user)
+{
+    (void)ctx;
+    tally *t = user;
+    free(t->votes);
+    free(t->header);
+    free(t);
+}
+
+void cps_chain_finality_fork_db_options(cps_chain_fork_db_options *opt)
+{
+    opt->release_user = tally_free;
+    opt->release_ctx = NULL;
+}
+
+int cps_chain_finality_open(const cps_checksum256 *chain_id, cps_chain_fork_db *db,
+                            cps_chain_finality **out)
+{
+    *out = NULL;
+    cps_chain_finality *f = calloc(1, sizeof *f);
+    if (!f) return cps_fail(CPS_ERR_NOMEM, "finality tracker");
+    f->pending = calloc(CPS_CHAIN_FINALITY_PENDING_VOTES, sizeof *f->pending);
+    if (!f->pending) {
+        free(f);
+        return cps_fail(CPS_ERR_NOMEM, "finality tracker");
+    }
+    f->chain_id = *chain_id;
+    f->db = db;
+    const cps_chain_fork_entry *root = cps_chain_fork_db_root(db);
+    f->lib_num = root->facts.block_num;
+    f->lib_id = root->facts.id;
+    *out = f;
+    return 0;
+}
+
+void cps_chain_finality_close(cps_chain_finality *f)
+{
+    if (!f) return;
+    for (uint32_t i = 0; i < f->evidence_count; i++) {
+        free(f->evidence[i].header_copy[0]);
+        free(f->evidence[i].header_copy[1]);
+    }
+    free(f->evidence);
+    free(f->pending);
+    free(f);
+}
+
+int cps_chain_finality_set_schedule(cps_chain_finality *f, const cps_chain_finality_schedule *s)
+{
+    if (!s->producer_count || s->producer_count > CPS_CHAIN_MAX_PRODUCERS)
+        return cps_fail(CPS_ERR_INVALID_ARG, "schedule %u: %u producers (1..%u)", s->version,
+                        s->producer_count, CPS_CHAIN_MAX_PRODUCERS);
+    for (uint32_t i = 0; i < s->producer_count; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (s->producers[i].producer_name == s->producers[j].producer_name)
+                return cps_fail(CPS_ERR_INVALID_ARG, "schedule %u names producer %u twice",
+                                s->version, i);
+    schedule_copy *slot = NULL;
+    for (int i = 0; i < CPS_CHAIN_FINALITY_SCHEDULES; i++) {
+        schedule_copy *c = &f->schedules[i];
+        if (!c->used) continue;
+        if (c->version != s->version) continue;
+        bool same = c->count == s->producer_count;
+        for (uint32_t k = 0; same && k < c->count; k++)
+            same = c->producers[k].producer_name == s->producers[k].producer_name &&
+                   cps_public_key_compare(&c->producers[k].block_signing_key,
+                                          &s->producers[k].block_signing_key) == 0;
+        if (same) return 0;
+        return cps_fail(CPS_ERR_EXISTS,
+                        "schedule version %u is already registered with other producers",
+                        s->version);
+    }
+    for (int i = 0; i < CPS_CHAIN_FINALITY_SCHEDULES && !slot; i++)
+        if (!f->schedules[i].used) slot = &f->schedules[i];
+    if (!slot) { /* replace the lowest version: schedules only move forward */
+        slot = &f->schedules[0];
+        for (int i = 1; i < CPS_CHAIN_FINALITY_SCHEDULES; i++)
+            if (f->schedules[i].version < slot->version) slot = &f->schedules[i];
+    }
+    slot->used = true;
+    slot->version = s->version;
+    slot->count = s->producer_count;
+    memcpy(slot->producers, s->producers, sizeof *s->producers * s->producer_count);
+    return 0;
+}
+
+static const schedule_copy *find_schedule(const cps_chain_finality *f, uint32_t version)
+{
+    for (int i = 0; i < CPS_CHAIN_FINALITY_SCHEDULES; i++)
+        if (f->schedules[i].used && f->schedules[i].version == version) return &f->schedules[i];
+    return NULL;
+}
+
+static int schedule_index(const schedule_copy *s, cps_name producer)
+{
+    for (uint32_t i = 0; i < s->count; i++)
+        if (s->producers[i].producer_name == producer) return (int)i;
+    return -1;
+}
+
+static cps_chain_finality_schedule view_of(const schedule_copy *s)
+{
+    cps_chain_finality_schedule v = {s->version, s->producers, s->count};
+    return v;
+}
+
+static tally *tally_of(cps_chain_finality *f, const cps_chain_fork_entry *e, int *rc)
+{
+    *rc = 0;
+    if (e->user) return e->user;
+    tally *t = calloc(1, sizeof *t);
+    if (!t) {
+        *rc = cps_fail(CPS_ERR_NOMEM, "tally");
+        return NULL;
+    }
+    *rc = cps_chain_fork_db_set_user(f->db, &e->facts.id, t);
+    if (*rc) {
+        tally_free(NULL, t);
+        return NULL;
+    }
+    return t;
+}
+
+static void set_reason(cps_chain_finality_result *res, const char *reason)
+{
+    snprintf(res->reason, sizeof res->reason, "%s", reason);
+}
+
+/* ---- evidence collection ---------------------------------------------------------------- */
+
+static bool same_pair(const cps_chain_evidence *x, const cps_chain_evidence *y)
+{
+    if (x->kind != y->kind || x->producer != y->producer) return false;
+    if (x->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+        const uint8_t *a0 = x->vote[0].block_id.b, *a1 = x->vote[1].block_id.b;
+        const uint8_t *b0 = y->vote[0].block_id.b, *b1 = y->vote[1].block_id.b;
+        return (!memcmp(a0, b0, 32) && !memcmp(a1, b1, 32)) ||
+               (!memcmp(a0, b1, 32) && !memcmp(a1, b0, 32));
+    }
+    /* double block: one record per producer and slot is enough to prove the equivocation */
+    /* the timestamp is the header's first field */
+    return x->block[0].header.size >= 4 && y->block[0].header.size >= 4 &&
+           cps_load_u32(x->block[0].header.data) == cps_load_u32(y->block[0].header.data);
+}
+
+/* Takes ownership of nothing: header bytes are copied. */
+static void add_evidence(cps_chain_finality *f, const cps_chain_evidence *e,
+                         cps_chain_finality_result *res)
+{
+    for (uint32_t i = 0; i < f->evidence_count; i++)
+        if (same_pair(&f->evidence[i].e, e)) return;
+    if (f->evidence_count >= EVIDENCE_MAX) {
+        cps_log_warn("finality", "evidence store full (%u records); new evidence dropped",
+                     EVIDENCE_MAX);
+        return;
+    }
+    if (f->evidence_count % 16 == 0) {
+        evidence_rec *n = realloc(f->evidence, sizeof *n * (f->evidence_count + 16));
+        if (!n) return; /* evidence is best effort under memory pressure */
+        f->evidence = n;
+    }
+    evidence_rec *r = &f->evidence[f->evidence_count];
+    memset(r, 0, sizeof *r);
+    r->e = *e;
+    if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
+        for (int i = 0; i < 2; i++) {
+            r->header_copy[i] = malloc(e->block[i].header.size ? e->block[i].header.size : 1);
+            if (!r->header_copy[i]) {
+                free(r->header_copy[0]);
+                return;
+            }
+            memcpy(r->header_copy[i], e->block[i].header.data, e->block[i].header.size);
+            r->e.block[i].header.data = r->header_copy[i];
+        }
+    }
+    f->evidence_count++;
+    char name[16];
+    cps_abi_name_to_string(e->producer, name);
+    cps_log_warn("finality", "evidence: %s signed two %s", name,
+                 e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE ? "votes at one height"
+                                                           : "blocks for one slot");
+    if (res) res->evidence = true;
+}
+
+/* A new vote by producer (index idx in e's schedule) on entry e: look for its vote on another
+ * block at the same height. */
+static void check_double_vote(cps_chain_finality *f, const cps_chain_fork_entry *e,
+                              const schedule_copy *s, uint32_t idx, const cps_signature *sig,
+                              cps_chain_finality_result *res)
+{
+    size_t n = cps_chain_fork_db_at_num(f->db, e->facts.block_num, NULL, 0);
+    const cps_chain_fork_entry **same = n > 1 ? malloc(sizeof *same * n) : NULL;
+    if (!same) return; /* alone at its height (or out of memory: evidence is best effort) */
+    n = cps_chain_fork_db_at_num(f->db, e->facts.block_num, same, n);
+    cps_name producer = s->producers[idx].producer_name;
+    for (size_t i = 0; i < n; i++) {
+        const cps_chain_fork_entry *o = same[i];
+        if (o == e || !o->user) continue;
+        const schedule_copy *os = find_schedule(f, o->facts.schedule_version);
+        if (!os) continue;
+        int oi = schedule_index(os, producer);
+        const tally *ot = o->user;
+        if (oi < 0 || !bit_get(ot->voted, (uint32_t)oi)) continue;
+        for (uint32_t k = 0; k < ot->count; k++) {
+            if (ot->votes[k].index != oi) continue;
+            cps_chain_evidence ev = {.kind = CPS_CHAIN_EVIDENCE_DOUBLE_VOTE,
+                                     .producer = producer,
+                                     .key = s->producers[idx].block_signing_key};
+            ev.vote[0] =
+                (cps_chain_vote){producer, o->facts.id, o->facts.block_num, ot->votes[k].sig};
+            ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
+            add_evidence(f, &ev, res);
+            break;
+        }
+    }
+    free(same);
+}
+
+static void check_double_block(cps_chain_finality *f, const cps_chain_fork_entry *e, const tally *t,
+                               cps_chain_finality_result *res)
+{
+    size_t n = cps_chain_fork_db_at_slot(f->db, e->facts.timestamp, NULL, 0);
+    const cps_chain_fork_entry **same = n > 1 ? malloc(sizeof *same * n) : NULL;
+    if (!same) return;
+    n = cps_chain_fork_db_at_slot(f->db, e->facts.timestamp, same, n);
+    const schedule_copy *s = find_schedule(f, e->facts.schedule_version);
+    int idx = s ? schedule_index(s, e->facts.producer) : -1;
+    for (size_t i = 0; i < n; i++) {
+        const cps_chain_fork_entry *o = same[i];
+        const tally *ot = o->user;
+        if (o == e || !ot || !ot->has_proof || o->facts.producer != e->facts.producer) continue;
+        cps_chain_evidence ev = {.kind = CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK,
+                                 .producer = e->facts.producer};
+        if (idx >= 0) ev.key = s->producers[idx].block_signing_key;
+        ev.block[0] = (cps_chain_signed_header_proof){
+            {ot->header, ot->header_size}, ot->producer_sig, ot->bmroot, ot->schedule_hash};
+        ev.block[1] = (cps_chain_signed_header_proof){
+            {t->header, t->header_size}, t->producer_sig, t->bmroot, t->schedule_hash};
+        add_evidence(f, &ev, res);
+    }
+    free(same);
+}
+
+/* ---- the rule -------------------------------------------------------------------------- */
+
+static void drop_pending_below(cps_chain_finality *f, uint32_t num)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < f->pending_count; i++)
+        if (f->pending[i].block_num > num) f->pending[w++] = f->pending[i];
+    f->pending_count = w;
+    f->pending_next = w % CPS_CHAIN_FINALITY_PENDING_VOTES;
+}
+
+static void make_final(cps_chain_finality *f, const cps_chain_fork_entry *b,
+                       cps_chain_finality_result *res)
+{
+    if (b->facts.block_num <= f->lib_num) return;
+    if (!cps_chain_fork_db_extends(f->db, &b->facts.id, &f->lib_id)) {
+        /* Only possible with a third or more of the producers equivocating: keep the old LIB and
+         * let the evidence speak; never finalize a second branch. */
+        cps_log_error("finality", "block %u meets the rule but conflicts with final block %u",
+                      b->facts.block_num, f->lib_num);
+        return;
+    }
+    f->lib_num = b->facts.block_num;
+    f->lib_id = b->facts.id;
+    res->new_final = true;
+    res->final_block = b->facts.id;
+    res->final_num = b->facts.block_num;
+    drop_pending_below(f, f->lib_num);
+}
+
+/* C certifies B: C's QC is known, C carries B's QC and follows it in the next slot. */
+static bool certifies_parent(const cps_chain_fork_entry *c, const cps_chain_fork_entry *b)
+{
+    const tally *t = c->user;
+    return c->qc && t && t->carries_parent_qc && b->qc &&
+           c->facts.timestamp == b->facts.timestamp + 1 &&
+           memcmp(c->facts.previous.b, b->facts.id.b, 32) == 0;
+}
+
+/* A QC on e has just become known: mark it and apply the rule with e as either block. */
+static int on_qc(cps_chain_finality *f, const cps_checksum256 *id, cps_chain_finality_result *res)
+{
+    int rc = cps_chain_fork_db_mark_qc(f->db, id);
+    if (rc) return rc;
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    if (!f->have_qc || e->facts.timestamp > f->highest_qc_slot) {
+        f->have_qc = true;
+        f->highest_qc_id = e->facts.id;
+        f->highest_qc_slot = e->facts.timestamp;
+    }
+    const cps_chain_fork_entry *parent = cps_chain_fork_db_get(f->db, &e->facts.previous);
+    if (parent && certifies_parent(e, parent)) make_final(f, parent, res);
+    /* all children: a byzantine producer may add many siblings next to the certifying one */
+    size_t n = cps_chain_fork_db_children(f->db, id, NULL, 0);
+    if (!n) return 0;
+    const cps_chain_fork_entry **kids = malloc(sizeof *kids * n);
+    if (!kids) return cps_fail(CPS_ERR_NOMEM, "children of block %u", e->facts.block_num);
+    n = cps_chain_fork_db_children(f->db, id, kids, n);
+    for (size_t i = 0; i < n; i++)
+        if (certifies_parent(kids[i], e)) make_final(f, e, res);
+    free(kids);
+    return 0;
+}
+
+/* Counts one verified vote. */
+static int add_vote(cps_chain_finality *f, const cps_chain_fork_entry *e, tally *t,
+                    const schedule_copy *s, uint32_t idx, const cps_signature *sig,
+                    cps_chain_finality_result *res)
+{
+    if (t->count == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 8;
+        if (cap > s->count) cap = s->count;
+        tally_vote *v = realloc(t->votes, sizeof *v * cap);
+        if (!v) return cps_fail(CPS_ERR_NOMEM, "votes");
+        t->votes = v;
+        t->cap = cap;
+    }
+    check_double_vote(f, e, s, idx, sig, res);
+    t->votes[t->count].index = (uint8_t)idx;
+    t->votes[t->count].sig = *sig;
+    t->count++;
+    bit_set(t->voted, idx);
+    if (t->count >= cps_chain_quorum(s->count) && !e->qc) {
+        cps_checksum256 id = e->facts.id;
+        int rc = on_qc(f, &id, res);
+        if (rc) return rc;
+        res->qc_formed = true;
+        res->qc_block = id;
+    }
+    return 0;
+}
+
+static void add_pending(cps_chain_finality *f, const cps_chain_vote *v)
+{
+    for (uint32_t i = 0; i < f->pending_count; i++)
+        if (f->pending[i].producer == v->producer &&
+            !memcmp(f->pending[i].block_id.b, v->block_id.b, 32))
+            return;
+    /* Full: the oldest slot is overwritten (bounded memory against floods of votes for blocks
+     * that never come). */
+    f->pending[f->pending_next] = *v;
+    f->pending_next = (f->pending_next + 1) % CPS_CHAIN_FINALITY_PENDING_VOTES;
+    if (f->pending_count < CPS_CHAIN_FINALITY_PENDING_VOTES) f->pending_count++;
+}
+
+int cps_chain_finality_on_vote(cps_chain_finality *f, const cps_chain_vote *v,
+                               cps_chain_finality_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (v->block_num != cps_abi_block_num_from_id(&v->block_id)) {
+        set_reason(res, "block_num disagrees with the block id");
+        return 0;
+    }
+    if (v->block_num <= f->lib_num) {
+        set_reason(res, "block at or below the last irreversible block");
+        return 0;
+    }
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, &v->block_id);
+    if (!e) {
+        add_pending(f, v);
+        res->pending = true;
+        set_reason(res, "block not known yet: vote held");
+        return 0;
+    }
+    const schedule_copy *s = find_schedule(f, e->facts.schedule_version);
+    if (!s) {
+        snprintf(res->reason, sizeof res->reason, "unknown schedule version %u",
+                 e->facts.schedule_version);
+        return 0;
+    }
+    int idx = schedule_index(s, v->producer);
+    if (idx < 0) {
+        set_reason(res, "not a producer of the block's schedule");
+        return 0;
+    }
+    const tally *seen = e->user;
+    if (seen && bit_get(seen->voted, (uint32_t)idx)) {
+        set_reason(res, "duplicate vote");
+        return 0;
+    }
+    if (cps_chain_vote_verify(&f->chain_id, &s->producers[idx].block_signing_key, v)) {
+        set_reason(res, "bad signature");
+        cps_clear_error();
+        return 0;
+    }
+    int rc;
+    tally *t = tally_of(f, e, &rc);
+    if (!t) return rc;
+    rc = add_vote(f, e, t, s, (uint32_t)idx, &v->signature, res);
+    if (rc) return rc;
+    res->accepted = true;
+    return 0;
+}
+
+static void merge_result(cps_chain_finality_result *into, const cps_chain_finality_result *r)
+{
+    if (r->qc_formed) {
+        into->qc_formed = true;
+        into->qc_block = r->qc_block;
+    }
+    if (r->new_final) {
+        into->new_final = true;
+        into->final_block = r->final_block;
+        into->final_num = r->final_num;
+    }
+    if (r->evidence) into->evidence = true;
+}
+
+/* The header in a proof must be the block's own (its id is the block id), so evidence never
+ * holds a header that belongs to nothing. */
+static int check_proof_matches(const cps_chain_signed_header_proof *proof,
+                               const cps_checksum256 *id)
+{
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_block_header h;
+    cps_checksum256 hid;
+    int rc = decode_header(&proof->header, &a, &h, 'p');
+    if (!rc) rc = cps_abi_block_id(&h, &hid);
+    cps_abi_arena_free(&a);
+    if (rc)
+        return cps_fail_prefix(CPS_ERR_BLOCK, "block %u: header proof",
+                               cps_abi_block_num_from_id(id));
+    if (memcmp(hid.b, id->b, 32) != 0)
+        return cps_fail(CPS_ERR_BLOCK, "block %u: the header proof is another block's header",
+                        cps_abi_block_num_from_id(id));
+    return 0;
+}
+
+int cps_chain_finality_on_block(cps_chain_finality *f, const cps_checksum256 *id,
+                                const cps_chain_qc *qc, const cps_chain_signed_header_proof *proof,
+                                cps_chain_finality_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    if (!e)
+        return cps_fail(CPS_ERR_NOT_FOUND, "finality: block %u not in the fork db",
+                        cps_abi_block_num_from_id(id));
+    int rc;
+    tally *t = tally_of(f, e, &rc);
+    if (!t) return rc;
+    if (proof && !t->has_proof) {
+        if (proof->header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+            return cps_fail(CPS_ERR_BLOCK, "block %u: header of %zu bytes", e->facts.block_num,
+                            proof->header.size);
+        rc = check_proof_matches(proof, id);
+        if (rc) return rc;
+        t->header = malloc(proof->header.size ? proof->header.size : 1);
+        if (!t->header) return cps_fail(CPS_ERR_NOMEM, "header proof");
+        memcpy(t->header, proof->header.data, proof->header.size);
+        t->header_size = proof->header.size;
+        t->producer_sig = proof->signature;
+        t->bmroot = proof->blockroot_merkle_root;
+        t->schedule_hash = proof->schedule_hash;
+        t->has_proof = true;
+        check_double_block(f, e, t, res);
+    }
+    if (qc) {
+        uint32_t qnum = cps_abi_block_num_from_id(&qc->block_id);
+        const cps_chain_fork_entry *target = cps_chain_fork_db_get(f->db, &qc->block_id);
+        const cps_chain_fork_entry *root = cps_chain_fork_db_root(f->db);
+        if (!target && qnum <= root->facts.block_num) {
+            /* a QC on a block already final here: nothing to learn */
+        } else if (!target || target == e || !cps_chain_fork_db_extends(f->db, id, &qc->block_id)) {
+            return cps_fail(CPS_ERR_BLOCK,
+                            "block %u carries a QC on block %u, which is not its ancestor",
+                            e->facts.block_num, qnum);
+        } else if (target != root) {
+            const schedule_copy *s = find_schedule(f, target->facts.schedule_version);
+            if (!s)
+                return cps_fail(CPS_ERR_BLOCK, "block %u carries a QC under unknown schedule %u",
+                                e->facts.block_num, target->facts.schedule_version);
+            cps_chain_finality_schedule sv = view_of(s);
+            rc = cps_chain_qc_verify(&f->chain_id, &sv, qc);
+            if (rc) return cps_fail_prefix(rc, "block %u", e->facts.block_num);
+            bool is_parent = !memcmp(qc->block_id.b, e->facts.previous.b, 32);
+            /* merge the signatures: the QC can then be re-encoded and equivocations spotted */
+            tally *tt = tally_of(f, target, &rc);
+            if (!tt) return rc;
+            cps_chain_finality_result sub = {0};
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < s->count; i++) {
+                if (i / 8 >= qc->bitset_len || !bit_get(qc->bitset, i)) continue;
+                const cps_signature *sig = &qc->signatures[k++];
+                if (bit_get(tt->voted, i)) continue;
+                rc = add_vote(f, target, tt, s, i, sig, &sub);
+                if (rc) return rc;
+            }
+            if (is_parent) t->carries_parent_qc = true;
+            merge_result(res, &sub);
+            /* the carried QC may complete the rule with e as the second block (e's own QC comes
+             * from votes, possibly already counted) */
+            if (e->qc) {
+                cps_chain_finality_result r2 = {0};
+                rc = on_qc(f, id, &r2);
+                if (rc) return rc;
+                merge_result(res, &r2);
+            }
+        }
+    }
+    /* votes that arrived before the block */
+    for (uint32_t i = 0; i < f->pending_count;) {
+        if (memcmp(f->pending[i].block_id.b, id->b, 32) != 0) {
+            i++;
+            continue;
+        }
+        cps_chain_vote v = f->pending[i];
+        f->pending[i] = f->pending[--f->pending_count];
+        f->pending_next = f->pending_count % CPS_CHAIN_FINALITY_PENDING_VOTES;
+        cps_chain_finality_result r = {0};
+        rc = cps_chain_finality_on_vote(f, &v, &r);
+        if (rc) return rc;
+        merge_result(res, &r);
+    }
+    return 0;
+}
+
+int cps_chain_finality_on_raw_block(cps_chain_finality *f, const uint8_t *raw, size_t n,
+                                    const cps_chain_signed_header_proof *proof,
+                                    cps_chain_finality_result *res)
+{
+    memset(res, 0, sizeof *res);
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_signed_block blk;
+    cps_checksum256 id;
+    int rc = cps_abi_signed_block_decode(raw, n, &a, &blk);
+    if (!rc) rc = cps_abi_block_id(&blk.signed_header.header, &id);
+    cps_chain_qc qc, *qcp = NULL;
+    for (uint32_t i = 0; !rc && i < blk.block_extension_count; i++) {
+        const cps_extension *x = &blk.block_extensions[i];
+        if (x->type != CPS_CHAIN_QC_EXTENSION_ID) continue;
+        if (qcp) {
+            rc = cps_fail(CPS_ERR_BLOCK, "block carries two QC extensions");
+            break;
+        }
+        rc = cps_chain_qc_decode(x->data.data, x->data.size, &a, &qc);
+        if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
+        qcp = &qc;
+    }
+    if (!rc) rc = cps_chain_finality_on_block(f, &id, qcp, proof, res);
+    cps_abi_arena_free(&a);
+    return rc;
+}
+
+void cps_chain_finality_follow_root(cps_chain_finality *f)
+{
+    const cps_chain_fork_entry *r = cps_chain_fork_db_root(f->db);
+    if (r->facts.block_num <= f->lib_num) return;
+    f->lib_num = r->facts.block_num;
+    f->lib_id = r->facts.id;
+    drop_pending_below(f, f->lib_num);
+}
+
+uint32_t cps_chain_finality_lib_num(const cps_chain_finality *f)
+{
+    return f->lib_num;
+}
+
+void cps_chain_finality_lib_id(const cps_chain_finality *f, cps_checksum256 *out)
+{
+    *out = f->lib_id;
+}
+
+bool cps_chain_finality_highest_qc(const cps_chain_finality *f, cps_checksum256 *id, uint32_t *slot)
+{
+    if (!f->have_qc) return false;
+    if (id) *id = f->highest_qc_id;
+    if (slot) *slot = f->highest_qc_slot;
+    return true;
+}
+
+bool cps_chain_finality_has_qc(const cps_chain_finality *f, const cps_checksum256 *id)
+{
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    return e && e->qc;
+}
+
+uint32_t cps_chain_finality_vote_count(const cps_chain_finality *f, const cps_checksum256 *id)
+{
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    return e && e->user ? ((const tally *)e->user)->count : 0;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    const tally_vote *x = a, *y = b;
+    return (int)x->index - (int)y->index;
+}
+
+int cps_chain_finality_encode_qc(const cps_chain_finality *f, const cps_checksum256 *id,
+                                 cps_buf *out)
+{
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    const tally *t = e ? e->user : NULL;
+    const schedule_copy *s = e ? find_schedule(f, e->facts.schedule_version) : NULL;
+    if (!e || !e->qc || !t || !s || t->count < cps_chain_quorum(s->count))
+        return cps_fail(CPS_ERR_NOT_FOUND, "no QC on block %u", cps_abi_block_num_from_id(id));
+    tally_vote *v = malloc(sizeof *v * t->count);
+    cps_signature *sigs = malloc(sizeof *sigs * t->count);
+    if (!v || !sigs) {
+        free(v);
+        free(sigs);
+        return cps_fail(CPS_ERR_NOMEM, "QC encoding");
+    }
+    memcpy(v, t->votes, sizeof *v * t->count);
+    qsort(v, t->count, sizeof *v, by_index);
+    cps_chain_qc qc = {.block_id = e->facts.id,
+                       .schedule_version = s->version,
+                       .signatures = sigs,
+                       .signature_count = t->count};
+    for (uint32_t i = 0; i < t->count; i++) {
+        bit_set(qc.bitset, v[i].index);
+        sigs[i] = v[i].sig;
+        if (v[i].index / 8u + 1u > qc.bitset_len) qc.bitset_len = v[i].index / 8u + 1u;
+    }
+    int rc = cps_chain_qc_encode(out, &qc);
+    free(v);
+    free(sigs);
+    return rc;
+}
+
+size_t cps_chain_finality_evidence_count(const cps_chain_finality *f)
+{
+    return f->evidence_count;
+}
+
+const cps_chain_evidence *cps_chain_finality_evidence_at(const cps_chain_finality *f, size_t i)
+{
+    return i < f->evidence_count ? &f->evidence[i].e : NULL;
+}
+
+/* ==========================================================================================
+ * The voter
+ * ========================================================================================== */
+
+#define SAFETY_MAGIC "CPSVOTE1"
+#define SAFETY_BODY 104
+#define SAFETY_SIZE (SAFETY_BODY + 32)
+
+struct cps_chain_voter {
+    char *path;
+    cps_name producer;
+    cps_private_key key;
+    cps_chain_voter_state st;
+};
+
+static void encode_state(const cps_chain_voter *v, const cps_chain_voter_state *st,
+                         uint8_t out[SAFETY_SIZE])
+{
+    uint8_t *p = out;
+    memcpy(p, SAFETY_MAGIC, 8);
+    p += 8;
+    cps_store_u64(p, v->producer);
+    p += 8;
+    cps_store_u32(p, st->last_vote_slot);
+    cps_store_u32(p + 4, st->last_vote_num);
+    memcpy(p + 8, st->last_vote_id.b, 32);
+    p += 40;
+    cps_store_u32(p, st->lock_slot);
+    cps_store_u32(p + 4, st->lock_num);
+    memcpy(p + 8, st->lock_id.b, 32);
+    p += 40;
+    cps_store_u32(p, st->last_signed_block_slot);
+    cps_store_u32(p + 4, 0);
+    p += 8;
+    cps_sha256(out, SAFETY_BODY, p);
+}
+
+/* Writes the state so that a crash at any instant leaves either the old or the new file. */
+static int persist(const cps_chain_voter *v, const cps_chain_voter_state *st)
+{
+    uint8_t buf[SAFETY_SIZE];
+    encode_state(v, st, buf);
+    size_t plen = strlen(v->path);
+    char *tmp = malloc(plen + 5);
+    if (!tmp) return cps_fail(CPS_ERR_NOMEM, "voter state");
+    memcpy(tmp, v->path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) rc = cps_fail(CPS_ERR_IO, "%s: %s", tmp, strerror(errno));
+    if (!rc) {
+        size_t off = 0;
+        while (off < sizeof buf && !rc) {
+            ssize_t w = write(fd, buf + off, sizeof buf - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0)
+                rc = cps_fail(CPS_ERR_IO, "%s: write: %s", tmp, strerror(errno));
+            else
+                off += (size_t)w;
+        }
+        if (!rc && fsync(fd) != 0) rc = cps_fail(CPS_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
+        close(fd);
+    }
+    if (!rc && rename(tmp, v->path) != 0)
+        rc = cps_fail(CPS_ERR_IO, "rename to %s: %s", v->path, strerror(errno));
+    if (!rc) {
+        /* the rename itself must survive a power loss: sync the directory */
+        char *dir = strdup(v->path);
+        if (dir) {
+            char *slash = strrchr(dir, '/');
+            if (slash == dir)
+                slash[1] = 0;
+            else if (slash)
+                *slash = 0;
+            else
+                strcpy(dir, ".");
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                if (fsync(dfd) != 0)
+                    rc = cps_fail(CPS_ERR_IO, "%s: fsync: %s", dir, strerror(errno));
+                close(dfd);
+            }
+            free(dir);
+        }
+    }
+    if (rc) unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int load(cps_chain_voter *v)
+{
+    FILE *fp = fopen(v->path, "rb");
+    if (!fp) {
+        if (errno == ENOENT) return 0; /* a new producer: nothing voted yet */
+        return cps_fail(CPS_ERR_IO, "%s: %s", v->path, strerror(errno));
+    }
+    uint8_t buf[SAFETY_SIZE + 1];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    if (n != SAFETY_SIZE)
+        return cps_fail(CPS_ERR_DB_CORRUPT, "%s: %zu bytes, expected %d", v->path, n, SAFETY_SIZE);
+    if (memcmp(buf, SAFETY_MAGIC, 8) != 0)
+        return cps_fail(CPS_ERR_DB_CORRUPT, "%s: not a CPS voter state file", v->path);
+    uint8_t sum[32];
+    cps_sha256(buf, SAFETY_BODY, sum);
+    if (memcmp(sum, buf + SAFETY_BODY, 32) != 0)
+        return cps_fail(CPS_ERR_DB_CORRUPT, "%s: checksum mismatch", v->path);
+    if (cps_load_u64(buf + 8) != v->producer)
+        return cps_fail(CPS_ERR_DB_CORRUPT, "%s: belongs to another producer", v->path);
+    const uint8_t *p = buf + 16;
+    v->st.last_vote_slot = cps_load_u32(p);
+    v->st.last_vote_num = cps_load_u32(p + 4);
+    memcpy(v->st.last_vote_id.b, p + 8, 32);
+    p += 40;
+    v->st.lock_slot = cps_load_u32(p);
+    v->st.lock_num = cps_load_u32(p + 4);
+    memcpy(v->st.lock_id.b, p + 8, 32);
+    p += 40;
+    v->st.last_signed_block_slot = cps_load_u32(p);
+    return 0;
+}
+
+int cps_chain_voter_open(const char *path, cps_name producer, const cps_private_key *key,
+                         cps_chain_voter **out)
+{
+    *out = NULL;
+    cps_chain_voter *v = calloc(1, sizeof *v);
+    if (!v) return cps_fail(CPS_ERR_NOMEM, "voter");
+    v->path = strdup(path);
+    if (!v->path) {
+        free(v);
+        return cps_fail(CPS_ERR_NOMEM, "voter");
+    }
+    v->producer = producer;
+    v->key = *key;
+    int rc = load(v);
+    if (rc) {
+        cps_chain_voter_close(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+void cps_chain_voter_close(cps_chain_voter *v)
+{
+    if (!v) return;
+    cps_wipe(&v->key, sizeof v->key);
+    free(v->path);
+    free(v);
+}
+
+void cps_chain_voter_get_state(const cps_chain_voter *v, cps_chain_voter_state *out)
+{
+    *out = v->st;
+}
+
+/* The newest certified strict ancestor of e (the root counts as certified), by walking parents. */
+static uint32_t justification_slot(const cps_chain_fork_db *db, const cps_chain_fork_entry *e)
+{
+    const cps_chain_fork_entry *p = cps_chain_fork_db_get(db, &e->facts.previous);
+    while (p && !p->qc)
+        p = cps_chain_fork_db_get(db, &p->facts.previous);
+    return p ? p->facts.timestamp : 0;
+}
+
+int cps_chain_voter_decide(cps_chain_voter *v, cps_chain_finality *f, const cps_checksum256 *id,
+                           cps_chain_vote *vote)
+{
+    const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
+    if (!e)
+        return cps_fail(CPS_ERR_NOT_FOUND, "vote: block %u not in the fork db",
+                        cps_abi_block_num_from_id(id));
+    const cps_chain_fork_entry *root = cps_chain_fork_db_root(f->db);
+    if (e == root)
+        return cps_fail(CPS_ERR_STATE, "vote: block %u is already irreversible",
+                        e->facts.block_num);
+    const schedule_copy *s = find_schedule(f, e->facts.schedule_version);
+    if (!s || schedule_index(s, v->producer) < 0)
+        return cps_fail(CPS_ERR_STATE, "vote: not a producer of block %u's schedule %u",
+                        e->facts.block_num, e->facts.schedule_version);
+    cps_chain_voter_state next = v->st;
+    /* lock: the newest certified block known */
+    cps_checksum256 qc_id;
+    uint32_t qc_slot;
+    if (cps_chain_finality_highest_qc(f, &qc_id, &qc_slot) && qc_slot > next.lock_slot) {
+        next.lock_slot = qc_slot;
+        next.lock_num = cps_abi_block_num_from_id(&qc_id);
+        next.lock_id = qc_id;
+    }
+    if (e->facts.timestamp <= next.last_vote_slot || e->facts.block_num <= next.last_vote_num)
+        return cps_fail(CPS_ERR_STATE,
+                        "vote: block %u at slot %u is not after the last vote (block %u, slot %u)",
+                        e->facts.block_num, e->facts.timestamp, next.last_vote_num,
+                        next.last_vote_slot);
+    /* A lock older than the root needs no special case: the root is final and counts as a
+     * certified ancestor of every block in the db, so the liveness clause below passes. */
+    bool lock_ok = next.lock_slot == 0 || cps_chain_fork_db_extends(f->db, id, &next.lock_id);
+    if (!lock_ok && justification_slot(f->db, e) <= next.lock_slot)
+        return cps_fail(
+            CPS_ERR_STATE,
+            "vote: block %u neither extends the lock (block %u) nor justifies a newer QC",
+            e->facts.block_num, next.lock_num);
+    cps_chain_vote out = {
+        .producer = v->producer, .block_id = e->facts.id, .block_num = e->facts.block_num};
+    int rc = cps_chain_vote_sign(&f->chain_id, &v->key, &out);
+    if (rc) return rc;
+    next.last_vote_slot = e->facts.timestamp;
+    next.last_vote_num = e->facts.block_num;
+    next.last_vote_id = e->facts.id;
+    /* on disk before the vote leaves: a restart must remember it */
+    rc = persist(v, &next);
+    if (rc) return rc;
+    v->st = next;
+    *vote = out;
+    return 0;
+}
+
+int cps_chain_voter_may_sign_block(cps_chain_voter *v, uint32_t slot)
+{
+    if (slot <= v->st.last_signed_block_slot)
+        return cps_fail(CPS_ERR_STATE, "a block was already signed at slot %u (asked for %u)",
+                        v->st.last_signed_block_slot, slot);
+    cps_chain_voter_state next = v->st;
+    next.last_signed_block_slot = slot;
+    int rc = persist(v, &next);
+    if (rc) return rc;
+    v->st = next;
+    return 0;
+}

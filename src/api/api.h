@@ -257,7 +257,7 @@ enum cps_api_exception {
     X(CPS_ERR_TRAP, CPS_API_EXC_WASM_EXECUTION)                                                    \
     X(CPS_ERR_EXHAUSTION, CPS_API_EXC_WASM_EXECUTION)                                              \
     X(CPS_ERR_HOST, CPS_API_EXC_WASM_EXECUTION)                                                    \
-    X(CPS_ERR_DEADLINE, CPS_API_EXC_DEADLINE)                                                      \
+    X(CPS_ERR_DEADLINE, CPS_API_EXC_TX_CPU_USAGE_EXCEEDED)                                         \
     X(CPS_ERR_ABI, CPS_API_EXC_ABI)                                                                \
     X(CPS_ERR_ABI_TYPE, CPS_API_EXC_INVALID_TYPE_INSIDE_ABI)                                       \
     X(CPS_ERR_DB, CPS_API_EXC_DATABASE)                                                            \

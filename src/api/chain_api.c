@@ -272,15 +272,17 @@ int chain_api_view_code_hash(cps_chain_api *api, cps_state_view *v, cps_name acc
  * ------------------------------------------------------------------------------------------ */
 static json_t *build_info(cps_chain_api *api)
 {
-    char idhex[65], chainhex[65];
+    char idhex[65], chainhex[65], libhex[65];
     cps_hex_encode(idhex, api->head_id.b, 32);
+    cps_hex_encode(libhex, api->lib_id.b, 32);
     cps_hex_encode(chainhex, api->chain_id.b, 32);
     json_t *head_time = chain_api_json_slot(api->head_time);
+    json_t *lib_time = chain_api_json_slot(api->lib_time);
     json_t *j = json_pack(
         "{s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:s,s:O}", "server_version",
         CHAIN_API_SERVER_VERSION, "chain_id", chainhex, "head_block_num", (json_int_t)api->head_num,
-        "last_irreversible_block_num", (json_int_t)api->head_num, "last_irreversible_block_id",
-        idhex, "head_block_id", idhex, "head_block_time", json_incref(head_time),
+        "last_irreversible_block_num", (json_int_t)api->lib_num, "last_irreversible_block_id",
+        libhex, "head_block_id", idhex, "head_block_time", json_incref(head_time),
         "head_block_producer", chain_api_json_name(api->head_producer), "virtual_block_cpu_limit",
         (json_int_t)api->config.max_block_cpu_usage, "virtual_block_net_limit",
         (json_int_t)api->config.max_block_net_usage, "block_cpu_limit",
@@ -288,10 +290,99 @@ static json_t *build_info(cps_chain_api *api)
         (json_int_t)api->config.max_block_net_usage, "server_version_string", api->version_string,
         "fork_db_head_block_num", (json_int_t)api->head_num, "fork_db_head_block_id", idhex,
         "server_full_version_string", api->version_string, "last_irreversible_block_time",
-        head_time);
+        lib_time);
     json_decref(head_time);
+    json_decref(lib_time);
     if (j) json_object_set_new(j, "earliest_available_block_num", json_integer(1));
     return j;
+}
+
+void cps_chain_api_set_relay(cps_chain_api *api, cps_chain_api_relay_fn relay, void *ctx)
+{
+    api->relay = relay;
+    api->relay_ctx = ctx;
+}
+
+/* A follower's forwarded push, answered from the receipt the block holds for it (the follower did
+ * not execute the transaction, so there are no action traces to show). */
+static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
+                             const cps_transaction_receipt *r, uint32_t block_num,
+                             uint32_t block_time)
+{
+    static const char *const status[] = {"executed", "soft_fail", "hard_fail", "delayed",
+                                         "expired"};
+    json_t *bt = chain_api_json_slot(block_time);
+    json_t *processed = json_pack(
+        "{s:o,s:I,s:o,s:{s:s,s:I,s:I},s:I,s:I,s:b,s:[],s:n}", "id",
+        chain_api_json_checksum(&w->id), "block_num", (json_int_t)block_num, "block_time", bt,
+        "receipt", "status", r->status < 5 ? status[r->status] : "unknown", "cpu_usage_us",
+        (json_int_t)r->cpu_usage_us, "net_usage_words", (json_int_t)r->net_usage_words,
+        "elapsed", (json_int_t)0, "net_usage", (json_int_t)r->net_usage_words * 8, "scheduled",
+        0, "action_traces", "except");
+    if (processed) json_object_set_new(w->result, "processed", processed);
+    cps_api_respond_json(w->req, 202, w->result);
+    (void)api;
+}
+
+/* Answers the pushes waiting for a committed block: those applied by this node at once, the
+ * forwarded ones when `sb` holds them or the head time passed their expiration. */
+static void answer_waiting(cps_chain_api *api, const cps_signed_block *sb, uint32_t num)
+{
+    size_t keep = 0;
+    uint32_t head_sec = (uint32_t)(cps_block_timestamp_to_us(api->head_time) / 1000000);
+    for (size_t i = 0; i < api->waiting_count; i++) {
+        chain_api_waiting *w = &api->waiting[i];
+        if (!w->forwarded) {
+            cps_api_respond_json(w->req, 202, w->result);
+            continue;
+        }
+        const cps_transaction_receipt *found = NULL;
+        for (uint32_t t = 0; sb && !found && t < sb->transaction_count; t++) {
+            const cps_transaction_receipt *r = &sb->transactions[t];
+            cps_checksum256 tid = r->trx_id;
+            if (r->is_packed)
+                cps_abi_transaction_id_raw(r->packed.packed_trx.data, r->packed.packed_trx.size,
+                                           &tid);
+            if (!memcmp(tid.b, w->id.b, 32)) found = r;
+        }
+        if (found) {
+            answer_forwarded(api, w, found, num, sb->signed_header.header.timestamp);
+        } else if (head_sec > w->expiration) {
+            json_decref(w->result);
+            CPS_API_RESPOND_EXCEPTION(w->req, CPS_API_EXC_EXPIRED_TX,
+                                      "the transaction was forwarded to the peers but no block "
+                                      "held it before it expired");
+        } else {
+            api->waiting[keep++] = *w;
+        }
+    }
+    api->waiting_count = keep;
+}
+
+/* LIB's timestamp: the head's when they are one block, else from LIB's header, read again only
+ * when LIB moved (LIB is in the block log: one header read per move). */
+static uint32_t lib_time_of(cps_chain_api *api, cps_chain_controller *c, uint32_t lib_num,
+                            const cps_checksum256 *lib_id)
+{
+    if (lib_num == cps_chain_controller_head_num(c)) return cps_chain_controller_head_timestamp(c);
+    if (api->info_json && lib_num == api->lib_num && !memcmp(lib_id->b, api->lib_id.b, 32))
+        return api->lib_time;
+    cps_buf raw = {0};
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_signed_block_header h;
+    uint32_t slot = 0;
+    if (cps_chain_controller_read_block(c, lib_num, &raw) == 0) {
+        cps_reader r = cps_reader_make(raw.data, raw.size);
+        if (cps_abi_signed_block_header_unpack(&r, &a, &h) == 0) slot = h.header.timestamp;
+        else cps_log_error("api", "block %u: %s", lib_num, cps_last_error());
+    } else {
+        cps_log_error("api", "cannot read the last irreversible block %u: %s", lib_num,
+                      cps_last_error());
+    }
+    cps_abi_arena_free(&a);
+    cps_buf_free(&raw);
+    return slot;
 }
 
 void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block)
@@ -301,18 +392,24 @@ void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block)
     cps_checksum256 id;
     cps_chain_controller_head_id(c, &id);
     cps_name producer = api->head_producer;
-    /* The producer is in the head block's header. */
+    /* The producer is in the head block's header (the head may be a reversible block, above the
+     * end of the block log). */
     cps_buf raw = {0};
     const cps_buf *blk = raw_block;
-    if (!blk && cps_chain_block_log_read_head(cps_chain_controller_block_log(c), &raw) == 0)
-        blk = &raw;
+    if (!blk && cps_chain_controller_read_block(c, num, &raw) == 0) blk = &raw;
+    uint32_t lib_num = cps_chain_controller_lib_num(c);
+    cps_checksum256 lib_id;
+    cps_chain_controller_lib_id(c, &lib_id);
+    uint32_t lib_time = lib_time_of(api, c, lib_num, &lib_id);
     uint32_t trx_count = 0;
     uint64_t cpu = 0, net = 0;
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_signed_block sb;
+    bool have_block = false;
     if (blk && blk->size) {
-        cps_arena a;
-        cps_abi_arena_init(&a);
-        cps_signed_block sb;
         if (cps_abi_signed_block_decode(blk->data, blk->size, &a, &sb) == 0) {
+            have_block = true;
             producer = sb.signed_header.header.producer;
             trx_count = sb.transaction_count;
             for (uint32_t i = 0; i < sb.transaction_count; i++) {
@@ -320,15 +417,16 @@ void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block)
                 net += (uint64_t)sb.transactions[i].net_usage_words * 8;
             }
         }
-        cps_abi_arena_free(&a);
     }
-    cps_buf_free(&raw);
 
     pthread_mutex_lock(&api->info_lock);
     api->head_num = num;
     api->head_id = id;
     api->head_time = cps_chain_controller_head_timestamp(c);
     api->head_producer = producer;
+    api->lib_num = lib_num;
+    api->lib_id = lib_id;
+    api->lib_time = lib_time;
     json_t *info = build_info(api);
     char *text = info ? json_dumps(info, JSON_COMPACT) : NULL;
     json_decref(info);
@@ -340,30 +438,46 @@ void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block)
     pthread_mutex_unlock(&api->info_lock);
 
     cps_api_metric_set(api->nm.head_block_num, num);
-    cps_api_metric_set(api->nm.last_irreversible_block_num, num);
+    cps_api_metric_set(api->nm.last_irreversible_block_num, cps_chain_controller_lib_num(c));
     if (raw_block) {
         cps_api_metric_inc(api->nm.blocks_total);
         cps_api_metric_add(api->nm.transactions_total, trx_count);
         cps_api_metric_add(api->nm.cpu_usage_us_total, (double)cpu);
         cps_api_metric_add(api->nm.net_usage_bytes_total, (double)net);
         /* Transactions of the block are now final: answer their pushes. */
-        for (size_t i = 0; i < api->waiting_count; i++)
-            cps_api_respond_json(api->waiting[i].req, 202, api->waiting[i].result);
-        api->waiting_count = 0;
+        answer_waiting(api, have_block ? &sb : NULL, num);
         for (uint32_t i = 0; i < CHAIN_API_TRX_RING; i++)
-            if (api->trx_ring[i].used && api->trx_ring[i].block_num == 0)
+            if (api->trx_ring[i].used && api->trx_ring[i].block_num == 0) {
                 api->trx_ring[i].block_num = num;
+                api->trx_ring[i].block_id = id;
+            }
+        chain_api_ingress_committed(api);
     }
+    chain_api_blocks_note_head(api);
+    cps_abi_arena_free(&a);
+    cps_buf_free(&raw);
 }
 
-void cps_chain_api_block_aborted(cps_chain_api *api, const char *why)
+/* Answers pushes with an error: those in the dropped pending block, or all (shutdown). */
+static void fail_waiting(cps_chain_api *api, const char *why, bool all)
 {
+    size_t keep = 0;
     for (size_t i = 0; i < api->waiting_count; i++) {
+        if (api->waiting[i].forwarded && !all) {
+            api->waiting[keep++] = api->waiting[i]; /* not in this node's pending block */
+            continue;
+        }
         json_decref(api->waiting[i].result);
         CPS_API_RESPOND_EXCEPTION(api->waiting[i].req, CPS_API_EXC_BLOCK_VALIDATE,
                                   "the block holding the transaction was dropped: %s", why);
     }
-    api->waiting_count = 0;
+    api->waiting_count = keep;
+}
+
+void cps_chain_api_block_aborted(cps_chain_api *api, const char *why)
+{
+    fail_waiting(api, why, false);
+    chain_api_ingress_aborted(api, why);
 }
 
 int cps_chain_api_info_json(cps_chain_api *api, cps_buf *out)
@@ -421,6 +535,7 @@ int cps_chain_api_create(const cps_chain_api_options *opt, cps_chain_api **out)
             api->metrics, "cps_chain_api_read_seconds",
             "Time to answer read-only chain queries served on the HTTP threads", NULL, NULL, 0,
             &api->api_latency);
+    if (!rc) rc = chain_api_ingress_create(api, opt);
     if (rc) goto fail;
 
     const struct {
@@ -446,16 +561,24 @@ int cps_chain_api_create(const cps_chain_api_options *opt, cps_chain_api **out)
         {"/v1/chain/get_block_info", chain_api_get_block_info, LOOP, 0},
         {"/v1/chain/get_block_header_state", chain_api_get_block_header_state, LOOP, 0},
         {"/v1/chain/get_required_keys", chain_api_get_required_keys, LOOP, 0},
-        {"/v1/chain/get_producers", chain_api_get_producers, LOOP | CPS_API_PARAMS_OPTIONAL, 0},
+        {"/v1/chain/get_producers", chain_api_get_producers,
+         HTTP_THREAD | CPS_API_PARAMS_OPTIONAL, 0},
         {"/v1/chain/get_producer_schedule", chain_api_get_producer_schedule,
          LOOP | CPS_API_PARAMS_NONE, 0},
         {"/v1/chain/get_activated_protocol_features", chain_api_get_activated_protocol_features,
          HTTP_THREAD | CPS_API_PARAMS_OPTIONAL, 0},
         {"/v1/chain/get_transaction_status", chain_api_get_transaction_status, LOOP, 0},
-        {"/v1/chain/push_transaction", chain_api_push_transaction, LOOP, CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/push_transactions", chain_api_push_transactions, LOOP, CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/send_transaction", chain_api_send_transaction, LOOP, CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/send_transaction2", chain_api_send_transaction2, LOOP, CPS_API_TIMEOUT_NONE},
+        {"/v1/chain/compute_transaction", chain_api_compute_transaction, LOOP, 0},
+        /* Transactions are decoded and their signatures recovered on the HTTP threads, then
+         * queued for the loop (chain_api_ingress.c). */
+        {"/v1/chain/push_transaction", chain_api_ingress_push_transaction, HTTP_THREAD,
+         CPS_API_TIMEOUT_NONE},
+        {"/v1/chain/push_transactions", chain_api_ingress_push_transactions, HTTP_THREAD,
+         CPS_API_TIMEOUT_NONE},
+        {"/v1/chain/send_transaction", chain_api_ingress_send_transaction, HTTP_THREAD,
+         CPS_API_TIMEOUT_NONE},
+        {"/v1/chain/send_transaction2", chain_api_ingress_send_transaction2, HTTP_THREAD,
+         CPS_API_TIMEOUT_NONE},
     };
     for (size_t i = 0; i < CPS_ARRAY_LEN(eps); i++) {
         cps_api_endpoint ep = {eps[i].path, eps[i].fn, api, eps[i].flags, eps[i].timeout};
@@ -472,7 +595,9 @@ fail:
 void cps_chain_api_destroy(cps_chain_api *api)
 {
     if (!api) return;
-    cps_chain_api_block_aborted(api, "the node is shutting down");
+    fail_waiting(api, "the node is shutting down", true);
+    chain_api_ingress_destroy(api);
+    chain_api_blocks_free(api);
     free(api->waiting);
     pthread_mutex_destroy(&api->info_lock);
     free(api->info_json);

@@ -2,9 +2,11 @@
  * controller — reads, ABI conversions, transaction submission — as eosjs 22 and wharfkit use them.
  *
  * Threads (DESIGN.md §4). The controller belongs to the node's libuv loop, so everything that
- * goes through it (push_transaction and friends, get_block from the block log, get_account,
- * get_required_keys, ...) runs there as CPS_API_ON_LOOP handlers. The hot read-only queries
- * never wait behind block production:
+ * goes through it (get_block from the block log, get_account, get_required_keys, ...) runs there
+ * as CPS_API_ON_LOOP handlers. Pushes (push_transaction and friends) are decoded and their
+ * signatures recovered on the HTTP threads, queued, applied by the loop and answered from
+ * worker threads (chain_api_ingress.c, docs/architecture.md). The hot read-only queries never
+ * wait behind block production:
  *   - get_info answers on the HTTP thread from a snapshot of the head the loop publishes after
  *     every block (cps_chain_api_head_changed), under a mutex held for a copy;
  *   - get_table_rows, get_table_by_scope, get_currency_balance and get_currency_stats answer on
@@ -14,8 +16,10 @@
  * Push endpoints answer when the block holding the transaction commits (at most one 500 ms slot
  * later): a client then reads its own writes, and a 202 means the transaction is final.
  *
- * Irreversibility: CPS has one producer and no fork database yet, so every committed block is
- * final at once and last_irreversible_block_num equals head_block_num (docs/node.md).
+ * Irreversibility: last_irreversible_block_num/id/time are the controller's LIB. With a one-producer
+ * schedule it equals the head; with more, blocks above it are reversible and get_block,
+ * get_block_info, get_block_header_state and get_transaction_status read them through the
+ * controller (blocks.log up to LIB, the reversible store above; docs/api.md).
  *
  * Ownership: the cps_chain_api borrows the controller, loop, server and metrics given to it; it
  * must be destroyed after the server has stopped and before the controller closes. */
@@ -32,6 +36,11 @@ typedef struct cps_chain_api_options {
     cps_api_server *server;           /* borrowed; endpoints are added to it */
     cps_api_metrics *metrics;         /* borrowed; NULL: the server's registry */
     const char *server_version_string; /* e.g. "v0.1.0"; borrowed until create returns */
+    struct uv_loop_s *loop;           /* the loop the controller lives on (required) */
+    /* Transaction queue bounds (0: defaults, docs/node.md): queued transactions in all, and
+     * per first authorizer. */
+    uint32_t max_queued_transactions;
+    uint32_t max_queued_per_account;
 } cps_chain_api_options;
 
 /* Registers every /v1/chain/... endpoint on opt->server (which must not be started yet) and
@@ -41,13 +50,30 @@ CPS_MUST_USE int cps_chain_api_create(const cps_chain_api_options *opt, cps_chai
 void cps_chain_api_destroy(cps_chain_api *api);
 
 /* Called on the loop after each committed block (and after open): refreshes the get_info
- * snapshot and the head/LIB gauges. `raw_block` (may be NULL) is the committed block, whose
- * transaction count and usage feed the metrics. */
+ * snapshot and the head/LIB gauges, and notes the head's schedules and LIB for
+ * get_block_header_state. `raw_block` (may be NULL) is the committed block, whose transaction
+ * count and usage feed the metrics. Call it with NULL too after set_lib or pop_block, so get_info
+ * shows the new LIB or head. */
 void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block);
+
+/* Called on the loop right after a new pending block started: queued transactions go into it
+ * (round-robin over their first authorizers, until the block is full). */
+void cps_chain_api_block_started(cps_chain_api *api);
 
 /* Called on the loop when the pending block was dropped instead of committed: transactions
  * waiting for it are answered with an error (they are not in the chain). */
 void cps_chain_api_block_aborted(cps_chain_api *api, const char *why);
+
+/* The node's P2P relay (NULL: none). A transaction the API applied to the pending block is handed
+ * to `relay` for gossip once applied. On a node with no pending block (a follower), a pushed
+ * transaction is decoded and handed to `relay` instead of being refused; relay returns 0 once it
+ * went to at least one peer (or the error that refuses it: the push is answered with it), and the
+ * push is answered when a committed block holds the
+ * transaction (its receipt in "processed"; the follower did not execute it, so action_traces is
+ * empty) or with an expired error once the head passes its expiration. `packed` is the
+ * packed_transaction's bytes, borrowed for the call. Loop thread. */
+typedef int (*cps_chain_api_relay_fn)(void *ctx, const uint8_t *packed, size_t n);
+void cps_chain_api_set_relay(cps_chain_api *api, cps_chain_api_relay_fn relay, void *ctx);
 
 /* The get_info JSON body (as served), for tests and tools; appended to out. Thread-safe. */
 int cps_chain_api_info_json(cps_chain_api *api, cps_buf *out);

@@ -13,15 +13,38 @@
 typedef struct chain_api_trx_seen {
     cps_checksum256 id;
     uint32_t block_num; /* 0 while in the pending block */
+    cps_checksum256 block_id; /* the block that held it (tells a fork switch that dropped it) */
     uint32_t expiration;
     bool used;
 } chain_api_trx_seen;
+
+/* What get_block_header_state shows of a recent block and the state does not keep per block
+ * (chain_api_blocks.c): the LIB when it became the head and the producer schedules after it, a
+ * snapshot shared by every block with the same schedules. Loop thread only. */
+#define CHAIN_API_BLOCK_NOTES 1024
+#define CHAIN_API_SCHEDULE_SNAPSHOTS 4
+
+typedef struct chain_api_block_note {
+    uint32_t num; /* 0: empty slot */
+    cps_checksum256 id;
+    uint32_t lib_num;
+    uint64_t schedules_serial; /* of a snapshot below; stale once it was evicted */
+} chain_api_block_note;
+
+typedef struct chain_api_schedules_snapshot {
+    uint64_t serial; /* 0: empty slot */
+    cps_chain_schedules s;
+} chain_api_schedules_snapshot;
 
 /* A push answered once its block commits (so a client reads its own writes from the committed
  * view the read-only queries use, and a 202 means the transaction is in an irreversible block). */
 typedef struct chain_api_waiting {
     cps_api_request *req;
     json_t *result;
+    /* A push forwarded to peers by a follower: answered when a block holds `id`, or expired. */
+    bool forwarded;
+    cps_checksum256 id;
+    uint32_t expiration;
 } chain_api_waiting;
 
 struct cps_chain_api {
@@ -42,12 +65,21 @@ struct cps_chain_api {
     cps_checksum256 head_id;
     uint32_t head_time;
     cps_name head_producer;
+    uint32_t lib_num; /* the controller's last irreversible block */
+    cps_checksum256 lib_id;
+    uint32_t lib_time; /* its timestamp (slot) */
 
     /* Loop thread only. */
     chain_api_trx_seen trx_ring[CHAIN_API_TRX_RING];
     uint32_t trx_ring_next;
     chain_api_waiting *waiting;
     size_t waiting_count, waiting_cap;
+    cps_chain_api_relay_fn relay; /* P2P gossip / forwarding (NULL: none) */
+    void *relay_ctx;
+    struct chain_api_ingress *ingress; /* the transaction pipeline (chain_api_ingress.c) */
+    chain_api_block_note notes[CHAIN_API_BLOCK_NOTES]; /* by block_num % CHAIN_API_BLOCK_NOTES */
+    chain_api_schedules_snapshot snapshots[CHAIN_API_SCHEDULE_SNAPSHOTS]; /* by serial % count */
+    uint64_t snapshots_serial; /* the latest snapshot's */
 };
 
 /* ---- parameters (each reader answers the request with an error and returns false) ---------- */
@@ -110,5 +142,47 @@ void chain_api_get_transaction_status(cps_api_request *req, void *user);
 void chain_api_get_producers(cps_api_request *req, void *user);
 void chain_api_get_producer_schedule(cps_api_request *req, void *user);
 void chain_api_get_activated_protocol_features(cps_api_request *req, void *user);
+void chain_api_compute_transaction(cps_api_request *req, void *user); /* chain_api_compute.c */
+
+/* ---- blocks (chain_api_blocks.c) ------------------------------------------------------------ */
+/* Records the new head's note for get_block_header_state (loop; after head_changed's facts). */
+void chain_api_blocks_note_head(cps_chain_api *api);
+/* Frees the schedule snapshots (loop; destroy). */
+void chain_api_blocks_free(cps_chain_api *api);
+/* A producer_authority_schedule as nodeos prints it ({version, producers: [{producer_name,
+ * authority: [0, {threshold, keys}]}]}); a new reference. */
+json_t *chain_api_authority_schedule_json(const cps_chain_producer_schedule *s);
+/* A block_signing_authority as nodeos prints it: [0, {threshold, keys: [{key, weight}]}]. */
+json_t *chain_api_signing_authority_json(const cps_chain_schedule_producer *p);
+
+/* ---- transactions (chain_api_trx.c: the loop-side handlers, used for non-producing nodes) ---- */
+/* Records a transaction applied to the pending block for get_transaction_status (loop). */
+void chain_api_remember_trx(cps_chain_api *api, const cps_checksum256 *id, uint32_t expiration);
+/* Answers a failed push: CPS_ERR_FORMAT as packed_transaction_type_exception, CPS_ERR_STATE as
+ * missing pending block state, anything else through the error map. Any thread. */
+void chain_api_respond_trx_error(cps_api_request *req, int rc, const char *detail);
+
+/* ---- the ingress pipeline (chain_api_ingress.c, docs/architecture.md) ---------------------- */
+/* Creates the pipeline's queues (bounds from opt) and its wake-up on opt->loop (loop thread). */
+CPS_MUST_USE int chain_api_ingress_create(cps_chain_api *api, const cps_chain_api_options *opt);
+/* Answers everything still queued or in the pending block with an error and frees (loop). */
+void chain_api_ingress_destroy(cps_chain_api *api);
+/* The pending block committed / was dropped: its transactions' pushes are answered (loop). */
+void chain_api_ingress_committed(cps_chain_api *api);
+void chain_api_ingress_aborted(cps_chain_api *api, const char *why);
+/* push_transaction, send_transaction, send_transaction2, push_transactions on the HTTP threads:
+ * they decode and recover there and queue the transactions for the loop. */
+void chain_api_ingress_push_transaction(cps_api_request *req, void *user);
+void chain_api_ingress_send_transaction(cps_api_request *req, void *user);
+void chain_api_ingress_send_transaction2(cps_api_request *req, void *user);
+void chain_api_ingress_push_transactions(cps_api_request *req, void *user);
+
+/* ---- traces (chain_api_trace.c) --------------------------------------------------------------- */
+/* Appends the trace as nodeos's "processed" object: action data decoded through `resolve`
+ * (NULL: hex only) with hex_data beside it; `nested`: action traces under their closest
+ * unnotified ancestor in "inline_traces" (push_transaction), else flat (send_transaction). Any
+ * thread. Returns out->failed. */
+int chain_api_trace_json(cps_buf *out, const cps_chain_transaction_trace *t, bool nested,
+                         cps_abi_resolver resolve, void *ctx);
 
 #endif

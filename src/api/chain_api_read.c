@@ -1021,3 +1021,169 @@ done:
     free(bin);
     ctx_close(&c);
 }
+
+/* ------------------------------------------------------------------------------------------
+ * get_producers (chain_plugin's read_only::get_producers). With the system contract's producers
+ * table in eosio's scope and its first secondary index (prototalvote: -total_votes for active
+ * producers, so the most voted come first), the rows in that index's order from the first
+ * producer >= lower_bound, decoded with eosio's ABI (or hex), and total_producer_vote_weight from
+ * its global row. Without them — no system contract, no producer registered yet — nodeos's
+ * exception path answers the active schedule, as here.
+ * ------------------------------------------------------------------------------------------ */
+
+/* fc prints a double with 17 digits after the point (fc::to_string), as a string. */
+static json_t *fc_double_json(double d)
+{
+    char s[400];
+    snprintf(s, sizeof s, "%.17f", d);
+    return json_string(s);
+}
+
+/* The global row's total_producer_vote_weight; false when eosio has no such row or field. */
+static bool producer_vote_weight(read_ctx *c, double *out)
+{
+    cps_name eosio = cps_abi_name("eosio"), global = cps_abi_name("global");
+    const char *type = cps_abi_table_type(c->abi, global);
+    cps_state_table_info gi;
+    cps_state_table t;
+    if (!type || cps_state_contract_table(c->view, eosio, eosio, global, &gi) ||
+        cps_state_table_find(c->api->st, "_c.i64", &t))
+        return false;
+    uint8_t key[16];
+    be64(key, gi.id);
+    be64(key + 8, global);
+    cps_bytes val;
+    json_t *row = NULL;
+    if (cps_state_get(c->view, t, key, 16, &val) || val.size < 8 ||
+        cps_abi_bin_to_json_value(c->abi, type, val.data + 8, val.size - 8, &row))
+        return false;
+    json_t *w = json_object_get(row, "total_producer_vote_weight");
+    bool ok = true;
+    if (json_is_number(w)) *out = json_number_value(w);
+    else if (json_is_string(w)) *out = strtod(json_string_value(w), NULL);
+    else ok = false;
+    json_decref(row);
+    return ok;
+}
+
+/* Answers from the producers table and returns true, or returns false (nothing answered) when
+ * the system contract's tables are not there. */
+static bool producers_from_table(read_ctx *c, cps_api_request *req, bool as_json, cps_name lower,
+                                 uint64_t limit)
+{
+    cps_name eosio = cps_abi_name("eosio"), producers = cps_abi_name("producers");
+    if (chain_api_view_load_abi(c->api, c->view, eosio, &c->abi) || !c->abi) return false;
+    const char *type = cps_abi_table_type(c->abi, producers);
+    cps_state_table_info ti, xi;
+    cps_state_table t_i64, t_idx, t_idx_pk;
+    double total_weight;
+    if (!type || cps_state_contract_table(c->view, eosio, eosio, producers, &ti) ||
+        cps_state_contract_table(c->view, eosio, eosio, producers & ~(uint64_t)0xf, &xi) ||
+        cps_state_table_find(c->api->st, "_c.i64", &t_i64) ||
+        cps_state_table_find(c->api->st, IDX_TABLE[CPS_STATE_IDX_DOUBLE], &t_idx) ||
+        cps_state_table_find(c->api->st, "_c.idxdbl.pk", &t_idx_pk) ||
+        !producer_vote_weight(c, &total_weight))
+        return false;
+    /* The walk starts at lower_bound's place in vote order: the first producer >= lower_bound
+     * by name, found through the index's by-primary table (t_id | primary -> payer |
+     * secondary). */
+    uint8_t from[16];
+    bool empty = false;
+    if (lower) {
+        uint8_t key[16];
+        be64(key, xi.id);
+        be64(key + 8, lower);
+        cps_bytes k, v;
+        if (cps_state_seek(c->view, t_idx_pk, CPS_STATE_GE, key, 16, &k, &v) || k.size != 16 ||
+            memcmp(k.data, key, 8) || v.size != 16 ||
+            cps_state_index_encode(CPS_STATE_IDX_DOUBLE, v.data + 8, from))
+            empty = true;
+        else memcpy(from + 8, k.data + 8, 8);
+    }
+    json_t *rows = json_array();
+    const char *more = "";
+    char more_name[CPS_NAME_STR_MAX];
+    walk w = {c, t_idx, {0}, {0}, 8 + 8 + 8, false, false, false};
+    be64(w.prefix, xi.id);
+    cps_bytes ks, val;
+    uint64_t count = 0;
+    while (!empty && walk_next(&w, lower ? from : NULL, lower ? 16 : 0, &ks, &val)) {
+        uint64_t pk = load_be64(ks.data + 8);
+        if (count >= limit || over_time(req)) {
+            cps_abi_name_to_string(pk, more_name);
+            more = more_name;
+            break;
+        }
+        uint8_t pkey[16];
+        be64(pkey, ti.id);
+        be64(pkey + 8, pk);
+        cps_bytes prow;
+        json_t *j = NULL;
+        if (cps_state_get(c->view, t_i64, pkey, 16, &prow) || prow.size < 8) {
+            cps_fail(CPS_ERR_DB_CORRUPT, "producers: index row without its primary row");
+        } else if (as_json) {
+            if (cps_abi_bin_to_json_value(c->abi, type, prow.data + 8, prow.size - 8, &j)) j = NULL;
+        } else {
+            j = chain_api_json_hex(prow.data + 8, prow.size - 8);
+        }
+        if (!j) {
+            json_decref(rows);
+            CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_CONTRACT_TABLE_QUERY, "%s",
+                                      cps_last_error());
+            return true;
+        }
+        json_array_append_new(rows, j);
+        count++;
+    }
+    cps_api_respond_json(req, 200,
+                         json_pack("{s:o,s:o,s:s}", "rows", rows, "total_producer_vote_weight",
+                                   fc_double_json(total_weight), "more", more));
+    return true;
+}
+
+/* nodeos's fallback rows: each producer of the active schedule with its authority, an empty url,
+ * no votes, and producer_key when its authority is one key that reaches the threshold alone. */
+static void producers_from_schedule(read_ctx *c, cps_api_request *req)
+{
+    cps_chain_schedules s;
+    int rc = cps_chain_read_schedules(c->api->st, c->view, &s);
+    if (rc) {
+        CPS_API_RESPOND_ERROR(req, rc, NULL);
+        return;
+    }
+    json_t *rows = json_array();
+    for (uint32_t i = 0; i < s.active.producer_count; i++) {
+        const cps_chain_schedule_producer *p = &s.active.producers[i];
+        json_t *row = json_pack("{s:o,s:o,s:s,s:o}", "owner", chain_api_json_name(p->name),
+                                "producer_authority", chain_api_signing_authority_json(p), "url",
+                                "", "total_votes", fc_double_json(0));
+        if (p->key_count == 1 && p->keys[0].weight == p->threshold)
+            json_object_set_new(row, "producer_key", chain_api_json_public_key(&p->keys[0].key));
+        json_array_append_new(rows, row);
+    }
+    cps_chain_schedules_free(&s);
+    cps_api_respond_json(req, 200,
+                         json_pack("{s:o,s:o,s:s}", "rows", rows, "total_producer_vote_weight",
+                                   fc_double_json(0), "more", ""));
+}
+
+void chain_api_get_producers(cps_api_request *req, void *user)
+{
+    cps_chain_api *api = user;
+    bool as_json;
+    cps_name lower = 0;
+    uint64_t limit;
+    char lb[16];
+    if (!chain_api_param_bool(req, "json", false, &as_json) ||
+        !chain_api_param_text(req, "lower_bound", lb, sizeof lb) ||
+        !chain_api_param_u64(req, "limit", 50, &limit))
+        return;
+    if (lb[0] && cps_abi_name_from_string(lb, strlen(lb), &lower)) {
+        CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_NAME_TYPE, "Invalid name: %s", cps_last_error());
+        return;
+    }
+    read_ctx c;
+    if (!ctx_open(&c, req, api)) return;
+    if (!producers_from_table(&c, req, as_json, lower, limit)) producers_from_schedule(&c, req);
+    ctx_close(&c);
+}

@@ -1,6 +1,5 @@
 /* api (chain endpoints): the handlers that run on the node's loop because they go through the
- * controller or its block log — transactions (push/send), blocks, accounts, required keys,
- * producers and transaction status. */
+ * controller — transactions (push/send), accounts and required keys. */
 #include "api/chain_api_internal.h"
 
 #include <stdlib.h>
@@ -110,7 +109,7 @@ static void nest_action_traces(json_t *processed)
     json_object_set_new(processed, "action_traces", top);
 }
 
-static void remember_trx(cps_chain_api *api, const cps_checksum256 *id, uint32_t expiration)
+void chain_api_remember_trx(cps_chain_api *api, const cps_checksum256 *id, uint32_t expiration)
 {
     chain_api_trx_seen *s = &api->trx_ring[api->trx_ring_next++ % CHAIN_API_TRX_RING];
     s->id = *id;
@@ -121,9 +120,10 @@ static void remember_trx(cps_chain_api *api, const cps_checksum256 *id, uint32_t
 
 /* Applies one packed transaction given as JSON to the pending block. Returns 0 and *result
  * ({transaction_id, processed}) or an error with *exc_detail set (caller frees) for the
- * answer. */
+ * answer. With no pending block and a relay, a push that can wait (`forward` not NULL) goes to
+ * the peers instead: *result is {transaction_id} and *forward says what to wait for. */
 static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t **result,
-                          char **detail)
+                          char **detail, chain_api_waiting *forward)
 {
     *result = NULL;
     *detail = NULL;
@@ -144,6 +144,21 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         rc = CPS_ERR_FORMAT;
         goto done;
     }
+    if (!cps_chain_controller_block_pending(api->ctl) && api->relay && forward) {
+        /* A follower: the relay executes it speculatively (its error is the answer) and sends
+         * it to the peers; the producer applies it; the answer waits for the block
+         * (docs/node.md). */
+        rc = api->relay(api->relay_ctx, packed.data, packed.size);
+        if (rc) {
+            *detail = strdup(cps_last_error());
+            goto done;
+        }
+        cps_abi_transaction_id_raw(raw.data, raw.size, &forward->id);
+        forward->expiration = trx.header.expiration;
+        forward->forwarded = true;
+        *result = json_pack("{s:o}", "transaction_id", chain_api_json_checksum(&forward->id));
+        goto done;
+    }
     if (!cps_chain_controller_block_pending(api->ctl)) {
         *detail = strdup("this node is not producing blocks: no pending block to apply the "
                          "transaction to");
@@ -157,9 +172,10 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         cps_api_metric_inc(api->nm.transactions_failed_total);
         goto done;
     }
+    if (api->relay) (void)api->relay(api->relay_ctx, packed.data, packed.size); /* gossip */
     cps_checksum256 id;
     cps_abi_transaction_id_raw(raw.data, raw.size, &id);
-    remember_trx(api, &id, trx.header.expiration);
+    chain_api_remember_trx(api, &id, trx.header.expiration);
     cps_chain_transaction_trace_to_json(trace, &tj);
     json_t *processed = chain_api_json_from_buf(&tj);
     if (!processed) {
@@ -180,7 +196,7 @@ done:
     return rc;
 }
 
-static void respond_trx_error(cps_api_request *req, int rc, const char *detail)
+void chain_api_respond_trx_error(cps_api_request *req, int rc, const char *detail)
 {
     if (rc == CPS_ERR_FORMAT)
         CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_PACKED_TRANSACTION_TYPE, "%s", detail);
@@ -199,25 +215,29 @@ static bool grow_waiting(cps_chain_api *api)
     return true;
 }
 
-static void answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result)
+static void answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result,
+                                const chain_api_waiting *forward)
 {
     if (api->waiting_count == api->waiting_cap && !grow_waiting(api)) {
         /* Cannot queue the answer: give it now rather than never. */
         cps_api_respond_json(req, 202, result);
         return;
     }
-    api->waiting[api->waiting_count].req = req;
-    api->waiting[api->waiting_count].result = result;
-    api->waiting_count++;
+    chain_api_waiting *w = &api->waiting[api->waiting_count++];
+    if (forward) *w = *forward;
+    else memset(w, 0, sizeof *w);
+    w->req = req;
+    w->result = result;
 }
 
 static void push_one(cps_api_request *req, cps_chain_api *api, json_t *body, bool nested)
 {
     json_t *result;
     char *detail;
-    int rc = apply_json_trx(api, body, nested, &result, &detail);
-    if (rc) respond_trx_error(req, rc, detail ? detail : cps_strerror(rc));
-    else answer_after_commit(api, req, result);
+    chain_api_waiting forward = {0};
+    int rc = apply_json_trx(api, body, nested, &result, &detail, &forward);
+    if (rc) chain_api_respond_trx_error(req, rc, detail ? detail : cps_strerror(rc));
+    else answer_after_commit(api, req, result, &forward);
     free(detail);
 }
 
@@ -263,7 +283,7 @@ void chain_api_push_transactions(cps_api_request *req, void *user)
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *result;
         char *detail;
-        int rc = apply_json_trx(api, json_array_get(list, i), true, &result, &detail);
+        int rc = apply_json_trx(api, json_array_get(list, i), true, &result, &detail, NULL);
         if (rc) {
             /* nodeos puts the error in place of the result: {transaction_id?, processed:
              * {except}}; the error body shape keeps the code and message. */
@@ -283,302 +303,13 @@ void chain_api_push_transactions(cps_api_request *req, void *user)
         free(detail);
         json_array_append_new(out, result ? result : json_null());
     }
-    answer_after_commit(api, req, out);
-}
-
-void chain_api_get_transaction_status(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    const char *hex = json_string_value(json_object_get(cps_api_request_params(req), "id"));
-    cps_checksum256 id;
-    size_t n;
-    if (!hex || strlen(hex) != 64 || cps_hex_decode(id.b, 32, &n, hex, 64)) {
-        CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_TRANSACTION_ID_TYPE,
-                                  "id: expected a 64-digit hex transaction id");
-        return;
-    }
-    uint32_t head = cps_chain_controller_head_num(api->ctl);
-    cps_checksum256 head_id;
-    cps_chain_controller_head_id(api->ctl, &head_id);
-    json_t *head_ts = chain_api_json_slot(cps_chain_controller_head_timestamp(api->ctl));
-    json_t *out = json_pack("{s:s,s:I,s:o,s:O,s:I,s:o,s:O}", "state", "UNKNOWN", "head_number",
-                            (json_int_t)head, "head_id", chain_api_json_checksum(&head_id),
-                            "head_timestamp", head_ts, "irreversible_number", (json_int_t)head,
-                            "irreversible_id", chain_api_json_checksum(&head_id),
-                            "irreversible_timestamp", head_ts);
-    json_decref(head_ts);
-    for (uint32_t i = 0; i < CHAIN_API_TRX_RING; i++) {
-        chain_api_trx_seen *s = &api->trx_ring[i];
-        if (!s->used || memcmp(s->id.b, id.b, 32)) continue;
-        char exp[CPS_TIME_STR_MAX];
-        cps_abi_time_point_sec_to_string(s->expiration, exp);
-        json_object_set_new(out, "expiration", json_string(exp));
-        if (s->block_num == 0) {
-            json_object_set_new(out, "state", json_string("LOCALLY_APPLIED"));
-        } else {
-            /* One producer: a committed block is irreversible at once. */
-            json_object_set_new(out, "state", json_string("IRREVERSIBLE"));
-            json_object_set_new(out, "block_number", json_integer(s->block_num));
-            cps_checksum256 bid;
-            if (cps_chain_block_log_read_block_id(cps_chain_controller_block_log(api->ctl),
-                                                  s->block_num, &bid) == 0)
-                json_object_set_new(out, "block_id", chain_api_json_checksum(&bid));
-        }
-        break;
-    }
-    cps_api_respond_json(req, 200, out);
+    answer_after_commit(api, req, out, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------
- * Blocks from the block log.
+ * Protocol features (blocks, header states, schedules and transaction status are in
+ * chain_api_blocks.c; get_producers in chain_api_read.c).
  * ------------------------------------------------------------------------------------------ */
-
-/* block_num_or_id: a decimal number (as a JSON number or string) or a 64-digit id. */
-static bool parse_block_ref(cps_api_request *req, const char *field, uint32_t *num,
-                            cps_checksum256 *id, bool *by_id)
-{
-    json_t *v = json_object_get(cps_api_request_params(req), field);
-    *by_id = false;
-    if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-        json_integer_value(v) <= (json_int_t)UINT32_MAX) {
-        *num = (uint32_t)json_integer_value(v);
-        return true;
-    }
-    const char *s = json_string_value(v);
-    size_t len = s ? strlen(s) : 0;
-    if (s && len >= 1 && len <= 10 && strspn(s, "0123456789") == len) {
-        unsigned long long x = strtoull(s, NULL, 10);
-        if (x <= UINT32_MAX) {
-            *num = (uint32_t)x;
-            return true;
-        }
-    }
-    size_t n;
-    if (s && len == 64 && cps_hex_decode(id->b, 32, &n, s, 64) == 0) {
-        *by_id = true;
-        *num = cps_abi_block_num_from_id(id);
-        return true;
-    }
-    CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_BLOCK_ID_TYPE,
-                              "%s: expected a block number or a 64-digit block id", field);
-    return false;
-}
-
-/* Reads and decodes block `num` into the arena; answers unknown_block on failure. */
-static bool load_block(cps_api_request *req, cps_chain_api *api, uint32_t num,
-                       const cps_checksum256 *want_id, cps_arena *a, cps_signed_block *blk,
-                       cps_checksum256 *id)
-{
-    cps_chain_block_log *log = cps_chain_controller_block_log(api->ctl);
-    int rc = cps_chain_block_log_read_block(log, num, a, blk);
-    if (!rc) rc = cps_abi_block_id(&blk->signed_header.header, id);
-    if (rc || (want_id && memcmp(want_id->b, id->b, 32))) {
-        CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_UNKNOWN_BLOCK, "Could not find block: %u", num);
-        return false;
-    }
-    return true;
-}
-
-static json_t *schedule_json(const cps_producer_schedule *s)
-{
-    json_t *prods = json_array();
-    for (uint32_t i = 0; i < s->producer_count; i++)
-        json_array_append_new(
-            prods, json_pack("{s:o,s:o}", "producer_name",
-                             chain_api_json_name(s->producers[i].producer_name),
-                             "block_signing_key",
-                             chain_api_json_public_key(&s->producers[i].block_signing_key)));
-    return json_pack("{s:I,s:o}", "version", (json_int_t)s->version, "producers", prods);
-}
-
-static json_t *extensions_json(const cps_extension *e, uint32_t n)
-{
-    json_t *arr = json_array();
-    for (uint32_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("[i,o]", (int)e[i].type,
-                                             chain_api_json_hex(e[i].data.data, e[i].data.size)));
-    return arr;
-}
-
-static json_t *header_json(const cps_signed_block_header *sh)
-{
-    const cps_block_header *h = &sh->header;
-    return json_pack("{s:o,s:o,s:i,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "timestamp",
-                     chain_api_json_slot(h->timestamp), "producer",
-                     chain_api_json_name(h->producer), "confirmed", (int)h->confirmed, "previous",
-                     chain_api_json_checksum(&h->previous), "transaction_mroot",
-                     chain_api_json_checksum(&h->transaction_mroot), "action_mroot",
-                     chain_api_json_checksum(&h->action_mroot), "schedule_version",
-                     (json_int_t)h->schedule_version, "new_producers",
-                     h->has_new_producers ? schedule_json(&h->new_producers) : json_null(),
-                     "header_extensions",
-                     extensions_json(h->header_extensions, h->header_extension_count),
-                     "producer_signature", chain_api_json_signature(&sh->producer_signature));
-}
-
-static const char *const TRX_STATUS[] = {"executed", "soft_fail", "hard_fail", "delayed",
-                                         "expired"};
-
-void chain_api_get_block(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    uint32_t num;
-    cps_checksum256 want, id;
-    bool by_id;
-    if (!parse_block_ref(req, "block_num_or_id", &num, &want, &by_id)) return;
-    cps_arena a;
-    cps_abi_arena_init(&a);
-    cps_signed_block blk;
-    abi_set abis = {api->ctl, {{0, NULL}}, 0};
-    if (!load_block(req, api, num, by_id ? &want : NULL, &a, &blk, &id)) goto done;
-    json_t *out = header_json(&blk.signed_header);
-    json_t *trxs = json_array();
-    for (uint32_t i = 0; i < blk.transaction_count; i++) {
-        const cps_transaction_receipt *r = &blk.transactions[i];
-        json_t *trx;
-        if (!r->is_packed) {
-            trx = chain_api_json_checksum(&r->trx_id);
-        } else {
-            cps_buf b = {0};
-            if (cps_abi_packed_transaction_to_json(&r->packed, true, abi_set_get, &abis, &b))
-                trx = json_null();
-            else trx = chain_api_json_from_buf(&b);
-            cps_buf_free(&b);
-        }
-        json_array_append_new(trxs, json_pack("{s:s,s:I,s:I,s:o}", "status",
-                                              r->status < 5 ? TRX_STATUS[r->status] : "unknown",
-                                              "cpu_usage_us", (json_int_t)r->cpu_usage_us,
-                                              "net_usage_words",
-                                              (json_int_t)r->net_usage_words, "trx",
-                                              trx ? trx : json_null()));
-    }
-    uint16_t ref_num;
-    uint32_t ref_prefix;
-    cps_abi_tapos_from_block_id(&id, &ref_num, &ref_prefix);
-    json_object_set_new(out, "transactions", trxs);
-    json_object_set_new(out, "block_extensions",
-                        extensions_json(blk.block_extensions, blk.block_extension_count));
-    json_object_set_new(out, "id", chain_api_json_checksum(&id));
-    json_object_set_new(out, "block_num", json_integer(num));
-    json_object_set_new(out, "ref_block_prefix", json_integer(ref_prefix));
-    cps_api_respond_json(req, 200, out);
-done:
-    abi_set_free(&abis);
-    cps_abi_arena_free(&a);
-}
-
-void chain_api_get_block_info(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    uint64_t num;
-    if (!chain_api_param_u64(req, "block_num", 0, &num)) return;
-    if (!json_object_get(cps_api_request_params(req), "block_num") || num > UINT32_MAX) {
-        CPS_API_RESPOND_ERROR(req, CPS_ERR_INVALID_ARG, "block_num: expected a block number");
-        return;
-    }
-    cps_arena a;
-    cps_abi_arena_init(&a);
-    cps_signed_block blk;
-    cps_checksum256 id;
-    if (load_block(req, api, (uint32_t)num, NULL, &a, &blk, &id)) {
-        const cps_block_header *h = &blk.signed_header.header;
-        uint16_t ref_num;
-        uint32_t ref_prefix;
-        cps_abi_tapos_from_block_id(&id, &ref_num, &ref_prefix);
-        cps_api_respond_json(
-            req, 200,
-            json_pack("{s:I,s:i,s:o,s:o,s:o,s:i,s:o,s:o,s:o,s:I,s:o,s:I}", "block_num",
-                      (json_int_t)num, "ref_block_num", (int)ref_num, "id",
-                      chain_api_json_checksum(&id), "timestamp", chain_api_json_slot(h->timestamp),
-                      "producer", chain_api_json_name(h->producer), "confirmed", (int)h->confirmed,
-                      "previous", chain_api_json_checksum(&h->previous), "transaction_mroot",
-                      chain_api_json_checksum(&h->transaction_mroot), "action_mroot",
-                      chain_api_json_checksum(&h->action_mroot), "schedule_version",
-                      (json_int_t)h->schedule_version, "producer_signature",
-                      chain_api_json_signature(&blk.signed_header.producer_signature),
-                      "ref_block_prefix", (json_int_t)ref_prefix));
-    }
-    cps_abi_arena_free(&a);
-}
-
-/* The single-producer schedule: eosio with the genesis key (from the block log's header). */
-static bool genesis_schedule(cps_chain_api *api, cps_producer_key *pk)
-{
-    cps_chain_genesis g;
-    if (cps_chain_block_log_genesis(cps_chain_controller_block_log(api->ctl), &g)) return false;
-    pk->producer_name = cps_abi_name("eosio");
-    pk->block_signing_key = g.initial_key;
-    return true;
-}
-
-static json_t *producer_authority_json(const cps_producer_key *pk)
-{
-    return json_pack("{s:o,s:[i,{s:i,s:[{s:o,s:i}]}]}", "producer_name",
-                     chain_api_json_name(pk->producer_name), "authority", 0, "threshold", 1,
-                     "keys", "key", chain_api_json_public_key(&pk->block_signing_key), "weight", 1);
-}
-
-/* Every block of the log is final (one producer), so this serves the header state of any block
- * in it, with the fields eosjs and cleos read: block_num, id, header, schedule, irreversibility. */
-void chain_api_get_block_header_state(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    uint32_t num;
-    cps_checksum256 want, id;
-    bool by_id;
-    if (!parse_block_ref(req, "block_num_or_id", &num, &want, &by_id)) return;
-    cps_arena a;
-    cps_abi_arena_init(&a);
-    cps_signed_block blk;
-    if (load_block(req, api, num, by_id ? &want : NULL, &a, &blk, &id)) {
-        cps_producer_key pk;
-        json_t *sched = json_array();
-        if (genesis_schedule(api, &pk)) json_array_append_new(sched, producer_authority_json(&pk));
-        json_t *out = json_pack(
-            "{s:I,s:I,s:I,s:{s:I,s:o},s:o,s:o,s:[],s:[]}", "block_num", (json_int_t)num,
-            "dpos_proposed_irreversible_blocknum", (json_int_t)num, "dpos_irreversible_blocknum",
-            (json_int_t)num, "active_schedule", "version",
-            (json_int_t)blk.signed_header.header.schedule_version, "producers", sched, "id",
-            chain_api_json_checksum(&id), "header", header_json(&blk.signed_header),
-            "confirm_count", "additional_signatures");
-        cps_api_respond_json(req, 200, out);
-    }
-    cps_abi_arena_free(&a);
-}
-
-/* ------------------------------------------------------------------------------------------
- * Producers.
- * ------------------------------------------------------------------------------------------ */
-void chain_api_get_producer_schedule(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    cps_producer_key pk;
-    json_t *prods = json_array();
-    if (genesis_schedule(api, &pk)) json_array_append_new(prods, producer_authority_json(&pk));
-    cps_api_respond_json(req, 200,
-                         json_pack("{s:{s:i,s:o},s:n,s:n}", "active", "version", 0, "producers",
-                                   prods, "pending", "proposed"));
-}
-
-/* Without the system contract's producers table, nodeos lists the active schedule. */
-void chain_api_get_producers(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    cps_producer_key pk;
-    json_t *rows = json_array();
-    if (genesis_schedule(api, &pk))
-        json_array_append_new(
-            rows, json_pack("{s:o,s:o,s:s,s:s}", "owner", chain_api_json_name(pk.producer_name),
-                            "producer_authority",
-                            json_pack("[i,{s:i,s:[{s:o,s:i}]}]", 0, "threshold", 1, "keys", "key",
-                                      chain_api_json_public_key(&pk.block_signing_key), "weight",
-                                      1),
-                            "url", "", "total_votes", "0.00000000000000000"));
-    cps_api_respond_json(req, 200,
-                         json_pack("{s:o,s:s,s:s}", "rows", rows, "total_producer_vote_weight",
-                                   "0.00000000000000000", "more", ""));
-}
-
 /* CPS activates no protocol features: its rules are those of EOSIO 2.0 with the features
  * built in from genesis. */
 void chain_api_get_activated_protocol_features(cps_api_request *req, void *user)

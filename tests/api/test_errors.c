@@ -87,7 +87,8 @@ TEST(cps_errors_map_to_their_eosio_exceptions)
     ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_AUTH), CPS_API_EXC_UNSATISFIED_AUTHORIZATION);
     ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_ASSERT), CPS_API_EXC_EOSIO_ASSERT_MESSAGE);
     ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_JSON), CPS_API_EXC_INVALID_HTTP_REQUEST);
-    ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_DEADLINE), CPS_API_EXC_DEADLINE);
+    /* a transaction stopped by a CPU limit: nodeos's transaction_context::checktime */
+    ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_DEADLINE), CPS_API_EXC_TX_CPU_USAGE_EXCEEDED);
     ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_TIMEOUT), CPS_API_EXC_TIMEOUT);
     /* Unmapped codes are reported as nodeos reports a std::exception. */
     ASSERT_EQ(cps_api_exception_for_error(CPS_ERR_NOMEM), CPS_API_EXC_UNSPECIFIED);

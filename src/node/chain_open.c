@@ -45,7 +45,7 @@ static int new_chain_genesis(const cps_node_options *o, cps_chain_genesis *g, bo
         rc = cps_chain_genesis_from_file(o->genesis_json, g);
         if (rc) return cps_fail_prefix(rc, "--genesis-json %s", o->genesis_json);
     } else {
-        cps_chain_genesis_default(g);
+        cps_chain_genesis_development(g);
         *dev = true;
         g->initial_timestamp = cps_time_now_us() / 1000 * 1000;
     }

@@ -16,10 +16,21 @@ typedef struct node {
     uv_timer_t block_timer;
     uv_signal_t sigint, sigterm;
     bool producing;
-    cps_name producer;
-    const cps_private_key *key;
+    bool is_producer;                 /* has producer names and keys (or the development key) */
+    const cps_name *names;            /* the producers this node runs ... */
+    size_t name_count;
+    const cps_node_signer *signers;   /* ... and the keys it can sign with */
+    size_t signer_count;
+    uint32_t not_ours_logged_slot;    /* rate-limits "slot belongs to ...": once a minute */
+    cps_name not_ours_logged_name;    /* ... or when the producer changes */
+    cps_name producer;                /* of the pending block */
+    const cps_private_key *key;       /* signs the pending block */
     uint32_t pending_slot;
     bool stopping;
+    cps_node_p2p *p2p;          /* NULL without P2P options */
+    bool waiting_sync;          /* a producer waiting until no peer is ahead */
+    cps_buf *set_aside;         /* pending transactions put aside for a peer's block */
+    size_t set_aside_count;
 } node;
 
 /* ------------------------------------------------------------------------------------------
@@ -29,11 +40,50 @@ typedef struct node {
  * ------------------------------------------------------------------------------------------ */
 static void schedule_slot(node *n);
 
+/* The key this node signs a block at `slot` with, or NULL when the active schedule gives the
+ * slot to a producer this node does not run (or whose scheduled key it lacks). *producer receives
+ * the scheduled producer's name either way (0 if the schedule cannot be read). */
+static const cps_private_key *our_turn(node *n, uint32_t slot, cps_name *producer)
+{
+    cps_public_key key;
+    *producer = 0;
+    if (cps_chain_controller_scheduled_producer(n->ctl, slot, producer, &key) != 0) return NULL;
+    bool ours = false;
+    for (size_t i = 0; i < n->name_count; i++)
+        if (n->names[i] == *producer) ours = true;
+    for (size_t i = 0; ours && i < n->signer_count; i++)
+        if (cps_public_key_compare(&n->signers[i].pub, &key) == 0) return &n->signers[i].priv;
+    return NULL;
+}
+
 static void start_next_block(node *n)
 {
+    if (n->p2p && cps_node_p2p_behind(n->p2p)) {
+        /* nodeos's rule: never produce on a head the network has moved past; the P2P side
+         * syncs and calls on_synced when no peer is ahead any more. */
+        n->pending_slot = 0;
+        n->waiting_sync = true;
+        uv_timer_stop(&n->block_timer);
+        return;
+    }
     uint32_t slot = cps_block_timestamp_from_us(cps_time_now_us()) + 1;
     uint32_t head_slot = cps_chain_controller_head_timestamp(n->ctl);
     if (slot <= head_slot) slot = head_slot + 1;
+    n->key = our_turn(n, slot, &n->producer);
+    if (!n->key) {
+        /* Another producer's slot: follow its block (P2P) and look again at the next slot. */
+        if (slot >= n->not_ours_logged_slot + 120 || n->producer != n->not_ours_logged_name) {
+            char pn[CPS_NAME_STR_MAX];
+            cps_abi_name_to_string(n->producer, pn);
+            cps_log_info("producer", "slot %u belongs to %s: not producing until our turn", slot,
+                         pn);
+            n->not_ours_logged_slot = slot;
+            n->not_ours_logged_name = n->producer;
+        }
+        n->pending_slot = 0;
+        schedule_slot(n);
+        return;
+    }
     int rc = cps_chain_controller_start_block(n->ctl, slot, n->producer);
     if (rc) {
         cps_log_error("producer", "cannot start block %u: %s",
@@ -41,6 +91,8 @@ static void start_next_block(node *n)
         n->pending_slot = 0;
     } else {
         n->pending_slot = slot;
+        /* transactions queued while the previous block was full or closing go in now */
+        cps_chain_api_block_started(n->api);
     }
     schedule_slot(n);
 }
@@ -70,6 +122,7 @@ static void on_block_time(uv_timer_t *t)
             cps_log_debug("producer", "produced block %u %.16s (%zu bytes)",
                           cps_chain_controller_head_num(n->ctl), hex, raw.size);
             cps_chain_api_head_changed(n->api, &raw);
+            cps_node_p2p_block_committed(n->p2p, &raw);
         }
         cps_buf_free(&raw);
     }
@@ -85,6 +138,62 @@ static void schedule_slot(node *n)
     int64_t due_ms = cps_block_timestamp_to_us(slot) / 1000;
     uint64_t delay = due_ms > now_ms ? (uint64_t)(due_ms - now_ms) : 0;
     uv_timer_start(&n->block_timer, on_block_time, delay, 0);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * P2P hooks (net_glue.c): a block from a peer replaces the producer's pending block, whose
+ * transactions go into the next one; transactions from peers go into the pending block.
+ * ------------------------------------------------------------------------------------------ */
+static void on_peer_block_before(void *ctx)
+{
+    node *n = ctx;
+    if (!cps_chain_controller_block_pending(n->ctl)) return;
+    cps_chain_controller_abort_block(n->ctl, &n->set_aside, &n->set_aside_count);
+    cps_chain_api_block_aborted(n->api, "a peer's block came first");
+    n->pending_slot = 0;
+}
+
+static void on_peer_block_after(void *ctx, int rc)
+{
+    node *n = ctx;
+    (void)rc;
+    if (n->producing && !n->stopping) {
+        uv_timer_stop(&n->block_timer);
+        start_next_block(n);
+    }
+    for (size_t i = 0; i < n->set_aside_count; i++) {
+        if (cps_chain_controller_block_pending(n->ctl) &&
+            cps_chain_controller_push_transaction(n->ctl, n->set_aside[i].data,
+                                                  n->set_aside[i].size, NULL) != 0)
+            cps_log_debug("producer", "a set-aside transaction no longer applies: %s",
+                          cps_last_error());
+        cps_buf_free(&n->set_aside[i]);
+    }
+    free(n->set_aside);
+    n->set_aside = NULL;
+    n->set_aside_count = 0;
+}
+
+static int on_peer_transaction(void *ctx, const uint8_t *packed, size_t size)
+{
+    node *n = ctx;
+    if (!cps_chain_controller_block_pending(n->ctl)) return 0; /* relay; cannot judge it now */
+    int rc = cps_chain_controller_push_transaction(n->ctl, packed, size, NULL);
+    if (rc == 0) return 0;
+    /* Expired, duplicate, failing: refused without blaming the peer (only undecodable bytes,
+     * which src/net refuses itself, are the peer's fault). */
+    cps_log_debug("producer", "transaction from a peer refused: %s", cps_last_error());
+    return CPS_ERR_EXISTS;
+}
+
+static void on_synced(void *ctx)
+{
+    node *n = ctx;
+    if (!n->producing || !n->waiting_sync || n->stopping) return;
+    n->waiting_sync = false;
+    cps_log_info("producer", "no peer is ahead: producing on block %u",
+                 cps_chain_controller_head_num(n->ctl));
+    start_next_block(n);
 }
 
 /* Which key signs: the signature provider for the genesis key (the single-producer schedule),
@@ -119,30 +228,50 @@ static int choose_producer(node *n)
             cps_abi_arena_free(&a);
         }
     }
-    if (!o->has_producer && o->signer_count == 0 && dev_chain) {
+    if (!o->has_producer && o->signer_count == 0 && dev_chain && o->p2p.peer_address_count == 0) {
         /* A development chain produces out of the box, as nodeos's tutorials configure it. */
         if (cps_public_key_from_string(CPS_NODE_DEV_PUBLIC_KEY, strlen(CPS_NODE_DEV_PUBLIC_KEY),
                                        &dev_signer.pub) ||
             cps_private_key_from_string(CPS_NODE_DEV_PRIVATE_KEY,
                                         strlen(CPS_NODE_DEV_PRIVATE_KEY), &dev_signer.priv))
             return cps_fail(CPS_ERR_CRYPTO, "development key");
-        n->producer = cps_abi_name("eosio");
-        n->key = &dev_signer.priv;
+        static cps_name eosio_name;
+        eosio_name = cps_abi_name("eosio");
+        n->names = &eosio_name;
+        n->name_count = 1;
+        n->signers = &dev_signer;
+        n->signer_count = 1;
+        n->is_producer = true;
         cps_log_warn("node", "development chain: producing as eosio with the public development "
                              "key (for development only)");
         return 0;
     }
     if (!o->has_producer) {
-        cps_log_info("node", "no --producer-name: not producing blocks (read-only node)");
+        cps_log_info("node", "no --producer-name: not producing blocks (%s)",
+                     o->p2p_enabled ? "following the peers" : "read-only node");
         return 0;
     }
-    n->producer = o->producer;
-    for (size_t i = 0; i < o->signer_count; i++)
-        if (!have_genesis || cps_public_key_compare(&o->signers[i].pub, &g.initial_key) == 0)
-            n->key = &o->signers[i].priv;
-    if (!n->key)
+    if (o->signer_count == 0)
         return cps_fail(CPS_ERR_INVALID_ARG,
                         "--producer-name given but no --signature-provider for the producer's key");
+    n->names = o->producer_names;
+    n->name_count = o->producer_name_count;
+    n->signers = o->signers;
+    n->signer_count = o->signer_count;
+    n->is_producer = true;
+    /* Which of them the active schedule has now (others may be elected later). */
+    cps_chain_schedules sch;
+    if (cps_chain_controller_get_schedules(n->ctl, &sch) == 0) {
+        size_t scheduled = 0;
+        for (uint32_t i = 0; i < sch.active.producer_count; i++)
+            for (size_t j = 0; j < n->name_count; j++)
+                if (sch.active.producers[i].name == n->names[j]) scheduled++;
+        if (!scheduled)
+            cps_log_warn("node", "none of this node's %zu producer(s) is in the active schedule "
+                                 "(version %u): it follows until one is scheduled",
+                         n->name_count, sch.active.version);
+        cps_chain_schedules_free(&sch);
+    }
     return 0;
 }
 
@@ -168,6 +297,8 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&n->block_timer, NULL);
     uv_close((uv_handle_t *)&n->sigint, NULL);
     uv_close((uv_handle_t *)&n->sigterm, NULL);
+    cps_node_p2p_close(n->p2p);
+    n->p2p = NULL;
     cps_api_server_destroy(n->server);
     n->server = NULL;
 }
@@ -227,23 +358,30 @@ int main(int argc, char **argv)
     }
     cps_log_info("node", "chain %s open in %s: head %u %s", chain, n.opt.data_dir,
                  cps_chain_controller_head_num(n.ctl), hex);
-    if (n.opt.max_transaction_time_ms > 0)
-        cps_log_debug("node", "max-transaction-time %lld ms: transactions are bounded by the "
-                              "deterministic CPU limit of the chain configuration",
-                      (long long)n.opt.max_transaction_time_ms);
+    /* --max-transaction-time bounds the transactions this node is handed (API, peers), in the
+     * chain's deterministic CPU units; blocks from others are validated under the chain's
+     * limits only. */
+    cps_chain_controller_set_max_transaction_time(n.ctl, n.opt.max_transaction_time_ms);
 
     n.loop = uv_default_loop();
     cps_api_config cfg;
     if ((rc = configure_server(&n, &cfg))) goto fail;
     if ((rc = cps_api_server_create(&cfg, n.loop, &n.server))) goto fail;
-    cps_chain_api_options ao = {n.ctl, n.server, NULL, "v0.1.0"};
+    cps_chain_api_options ao = {.controller = n.ctl, .server = n.server,
+                                .server_version_string = "v0.1.0", .loop = n.loop};
     if ((rc = cps_chain_api_create(&ao, &n.api))) goto fail;
     if ((rc = choose_producer(&n))) goto fail;
+    if (n.opt.p2p_enabled) {
+        cps_node_p2p_hooks hooks = {&n, on_peer_block_before, on_peer_block_after,
+                                    n.is_producer ? on_peer_transaction : NULL, on_synced};
+        if ((rc = cps_node_p2p_create(n.loop, &n.opt, n.ctl, n.api, &hooks, &n.p2p))) goto fail;
+    }
     if ((rc = cps_api_server_start(n.server))) goto fail;
     cps_log_info("node", "HTTP API on port %u", cps_api_server_port(n.server));
     /* Tests read the bound port from this line on stdout (with --http-server-address :0). */
     printf("cpsd listening on port %u\n", cps_api_server_port(n.server));
     fflush(stdout);
+    if (n.p2p && (rc = cps_node_p2p_start(n.p2p))) goto fail;
 
     uv_timer_init(n.loop, &n.block_timer);
     n.block_timer.data = &n;
@@ -252,7 +390,7 @@ int main(int argc, char **argv)
     n.sigint.data = n.sigterm.data = &n;
     uv_signal_start(&n.sigint, on_signal, SIGINT);
     uv_signal_start(&n.sigterm, on_signal, SIGTERM);
-    if (n.key) {
+    if (n.is_producer) {
         if (!n.opt.enable_stale_production && !head_is_fresh(&n) &&
             cps_chain_controller_head_num(n.ctl) > 1) {
             cps_log_warn("node", "the head block is older than 10 minutes: not producing (pass "
@@ -260,8 +398,9 @@ int main(int argc, char **argv)
         } else {
             n.producing = true;
             char pn[CPS_NAME_STR_MAX];
-            cps_abi_name_to_string(n.producer, pn);
-            cps_log_info("producer", "producing 500 ms blocks as %s", pn);
+            cps_abi_name_to_string(n.names[0], pn);
+            cps_log_info("producer", "producing 500 ms blocks as %s%s in its schedule slots", pn,
+                         n.name_count > 1 ? " and others" : "");
             start_next_block(&n);
         }
     }
@@ -277,6 +416,7 @@ int main(int argc, char **argv)
 fail:
     cps_log_error("node", "%s", cps_last_error());
     fprintf(stderr, "cpsd: %s\n", cps_last_error());
+    cps_node_p2p_close(n.p2p);
     if (n.server) cps_api_server_destroy(n.server);
     if (n.loop) {
         uv_run(n.loop, UV_RUN_NOWAIT);

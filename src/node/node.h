@@ -6,6 +6,7 @@
 
 #include "api/chain_api.h"
 #include "chain/controller.h"
+#include "net/net.h"
 
 #include <uv.h>
 
@@ -25,8 +26,12 @@ typedef struct cps_node_options {
     char *genesis_json;
     char *genesis_timestamp;
     char *snapshot;
-    cps_name producer;
+    cps_name producer; /* the first --producer-name */
     bool has_producer;
+    /* Every --producer-name (repeatable, as nodeos's -p): the node produces in the slots the
+     * active schedule gives any of them, with the matching --signature-provider key. */
+    cps_name producer_names[CPS_NODE_MAX_PROVIDERS];
+    size_t producer_name_count;
     cps_node_signer signers[CPS_NODE_MAX_PROVIDERS];
     size_t signer_count;
     bool enable_stale_production;
@@ -41,6 +46,10 @@ typedef struct cps_node_options {
         char *name, *value;
     } api[CPS_NODE_MAX_API_OPTIONS];
     size_t api_count;
+    /* P2P (--p2p-listen-endpoint, --p2p-peer-address, --p2p-max-nodes-per-host, --agent-name,
+     * --max-clients): owned, freed by cps_node_options_free. */
+    cps_net_config p2p;
+    bool p2p_enabled; /* any P2P endpoint or peer given */
 } cps_node_options;
 
 /* Parses argv and then config.ini (command-line values win). Prints help/version and sets
@@ -59,5 +68,42 @@ void cps_node_options_free(cps_node_options *o);
  * rebuild the state from genesis and push every block again with a progress line. A replay
  * interrupted by a crash resumes at the next start. On success *ctl is the open controller. */
 CPS_MUST_USE int cps_node_open_chain(const cps_node_options *o, cps_chain_controller **ctl);
+
+/* ---- P2P (net_glue.c) -----------------------------------------------------------------------
+ * The node's side of src/net: the handshake's head from the controller, blocks from peers applied
+ * with push_block, range sync of a node behind its peers, block requests served from the block
+ * log, transactions gossiped both ways. The producer (main.c) plugs in through hooks, so that
+ * this file holds no production policy beyond "do not produce while a peer is ahead". */
+typedef struct cps_node_p2p cps_node_p2p;
+
+typedef struct cps_node_p2p_hooks {
+    void *ctx;
+    /* Before and after a peer's block is applied: a producer sets its pending block aside first
+     * and starts a new one after (rc = push_block's result). May be NULL. */
+    void (*before_block)(void *ctx);
+    void (*after_block)(void *ctx, int rc);
+    /* A transaction from a peer: a producer applies it to its pending block and returns 0 (in the
+     * block), CPS_ERR_EXISTS (known or refused by the chain: not relayed, no penalty) or
+     * CPS_ERR_STATE (no pending block now: relayed only). NULL (follower): relayed as is. */
+    int (*transaction)(void *ctx, const uint8_t *packed, size_t n);
+    /* The node is no longer behind any peer (called again after each catch-up): a producer that
+     * waited may start a block. May be NULL. */
+    void (*synced)(void *ctx);
+} cps_node_p2p_hooks;
+
+/* Creates the P2P side on `loop` from o->p2p (borrowed: ctl, api, loop; hooks copied). The API
+ * gets its transaction relay (cps_chain_api_set_relay). Caller frees with cps_node_p2p_close
+ * and then runs the loop until it returns. */
+CPS_MUST_USE int cps_node_p2p_create(uv_loop_t *loop, const cps_node_options *o,
+                                     cps_chain_controller *ctl, cps_chain_api *api,
+                                     const cps_node_p2p_hooks *hooks, cps_node_p2p **out);
+/* Listens and dials; prints "cpsd p2p on port N" on stdout when listening (tests read it). */
+CPS_MUST_USE int cps_node_p2p_start(cps_node_p2p *p);
+void cps_node_p2p_close(cps_node_p2p *p);
+/* True while the node must not produce: a peer reported a head above ours, or the node has
+ * peers to dial and has heard from none yet (for at most the start-up grace period). */
+bool cps_node_p2p_behind(const cps_node_p2p *p);
+/* The producer committed a block (raw signed_block): gossip it and update the handshake's head. */
+void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw);
 
 #endif

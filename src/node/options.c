@@ -22,22 +22,24 @@ static const opt_def NODE_OPTIONS[] = {
     {"genesis-json", OPT_VALUE, "genesis file for a new chain"},
     {"genesis-timestamp", OPT_VALUE, "override the genesis timestamp of a new chain ('now' ok)"},
     {"snapshot", OPT_VALUE, "start from this state snapshot"},
-    {"producer-name", OPT_VALUE, "produce blocks as this account (the genesis producer: eosio)"},
+    {"producer-name", OPT_VALUE, "produce blocks as this account in its schedule slots (repeatable)"},
     {"signature-provider", OPT_VALUE, "PUBLIC_KEY=KEY:PRIVATE_KEY (repeatable)"},
     {"enable-stale-production", OPT_FLAG, "produce even when the head block is old"},
     {"replay-blockchain", OPT_FLAG, "rebuild the state by replaying the block log"},
     {"hard-replay-blockchain", OPT_FLAG, "replay, repairing the block log first"},
     {"delete-all-blocks", OPT_FLAG, "delete the state and the block log, start from genesis"},
-    {"max-transaction-time", OPT_VALUE, "wall-clock limit of a pushed transaction, ms"},
+    {"max-transaction-time", OPT_VALUE,
+     "CPU limit of a transaction pushed to this node, ms of billed CPU (-1: none; default 30)"},
     {"log-level", OPT_VALUE, "debug, info, warn, error (CPS)"},
     {"log-format", OPT_VALUE, "plain or json lines on stderr (CPS)"},
     {"print-state-hash", OPT_FLAG, "open the chain, print '<head> <state sha256>' and exit (CPS)"},
     {"write-snapshot", OPT_VALUE, "open the chain, write a state snapshot of the head to FILE, exit (CPS)"},
-    {"p2p-listen-endpoint", OPT_VALUE, "reserved for the network issue"},
-    {"p2p-peer-address", OPT_VALUE, "reserved for the network issue"},
-    {"p2p-server-address", OPT_VALUE, "reserved for the network issue"},
-    {"p2p-max-nodes-per-host", OPT_VALUE, "reserved for the network issue"},
-    {"agent-name", OPT_VALUE, "reserved for the network issue"},
+    {"p2p-listen-endpoint", OPT_VALUE, "host:port to accept P2P peers on (none: dial out only)"},
+    {"p2p-peer-address", OPT_VALUE, "host:port of a peer to dial and re-dial (repeatable)"},
+    {"p2p-server-address", OPT_VALUE, "accepted for nodeos compatibility (peers learn the address)"},
+    {"p2p-max-nodes-per-host", OPT_VALUE, "inbound P2P connections from one IP (1)"},
+    {"max-clients", OPT_VALUE, "inbound P2P connections in total (25; 0: none)"},
+    {"agent-name", OPT_VALUE, "name sent in the P2P handshake (\"CPS Agent\")"},
     {"plugin", OPT_VALUE, "accepted for nodeos compatibility (every CPS facility is built in)"},
     {"help", OPT_FLAG, "this text"},
     {"version", OPT_FLAG, "print the version"},
@@ -116,9 +118,16 @@ static int apply(cps_node_options *o, const char *name, const char *value)
     if (!strcmp(name, "genesis-timestamp")) return set_str(&o->genesis_timestamp, value);
     if (!strcmp(name, "snapshot")) return set_str(&o->snapshot, value);
     if (!strcmp(name, "producer-name")) {
-        o->has_producer = true;
-        if (cps_abi_name_from_string(value, strlen(value), &o->producer))
+        cps_name pn;
+        if (cps_abi_name_from_string(value, strlen(value), &pn))
             return cps_fail_prefix(CPS_ERR_INVALID_ARG, "--producer-name");
+        for (size_t i = 0; i < o->producer_name_count; i++)
+            if (o->producer_names[i] == pn) return 0;
+        if (o->producer_name_count >= CPS_NODE_MAX_PROVIDERS)
+            return cps_fail(CPS_ERR_LIMIT, "more than %d producer names", CPS_NODE_MAX_PROVIDERS);
+        if (!o->has_producer) o->producer = pn;
+        o->has_producer = true;
+        o->producer_names[o->producer_name_count++] = pn;
         return 0;
     }
     if (!strcmp(name, "signature-provider")) {
@@ -155,8 +164,12 @@ static int apply(cps_node_options *o, const char *name, const char *value)
         o->log_json = !strcmp(value, "json");
         return 0;
     }
-    if (!strncmp(name, "p2p-", 4) || !strcmp(name, "agent-name")) {
-        cps_log_warn("node", "--%s is reserved for the network issue and has no effect yet", name);
+    if (!strcmp(name, "p2p-server-address")) return 0;
+    if (!strncmp(name, "p2p-", 4) || !strcmp(name, "agent-name") || !strcmp(name, "max-clients")) {
+        int rc = cps_net_config_set(&o->p2p, name, value);
+        if (rc) return rc;
+        if (!strcmp(name, "p2p-listen-endpoint") || !strcmp(name, "p2p-peer-address"))
+            o->p2p_enabled = true;
         return 0;
     }
     return 0; /* plugin: accepted */
@@ -212,6 +225,7 @@ static int load_config(cps_node_options *o, const char *path)
 int cps_node_options_parse(int argc, char **argv, cps_node_options *o, bool *exit_now)
 {
     memset(o, 0, sizeof *o);
+    cps_net_config_init(&o->p2p);
     o->log_level = CPS_LOG_INFO;
     o->max_transaction_time_ms = 30;
     *exit_now = false;
@@ -315,5 +329,6 @@ void cps_node_options_free(cps_node_options *o)
         free(o->api[i].value);
     }
     for (size_t i = 0; i < o->signer_count; i++) cps_private_key_wipe(&o->signers[i].priv);
+    cps_net_config_free(&o->p2p);
     memset(o, 0, sizeof *o);
 }

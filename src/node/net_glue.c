@@ -1,0 +1,435 @@
+/* node: cpsd's P2P side — src/net's cps_net on the node's loop, fed by the controller: blocks from
+ * peers applied in order, range sync of a node behind its peers, requests served from the block
+ * log, transactions gossiped both ways (node.h, docs/p2p.md "In cpsd"). */
+#include "node.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Blocks asked for in one request: small enough that a reply (at most this many blocks) never
+ * fills a peer's write queue, large enough that a late node syncs thousands of blocks a second. */
+#define SYNC_CHUNK 200
+/* A range request without progress for this long goes to another peer (or again). */
+#define SYNC_STALL_MS 4000
+/* A node with peers to dial waits this long for one to answer before it may produce alone. */
+#define STARTUP_GRACE_MS 2000
+/* Bytes of blocks sent for one request; the requester asks again for the rest. */
+#define SERVE_BYTES_MAX ((size_t)8 << 20)
+#define MAX_TRACKED_PEERS 128
+#define TICK_MS 250
+
+typedef struct peer_head {
+    uint64_t id;
+    uint32_t head_num;
+    bool used;
+} peer_head;
+
+struct cps_node_p2p {
+    uv_loop_t *loop;
+    cps_chain_controller *ctl;
+    cps_chain_api *api;
+    cps_node_p2p_hooks hooks;
+    cps_net *net;
+    uv_timer_t tick;
+    bool tick_open;
+    peer_head peers[MAX_TRACKED_PEERS];
+    uint64_t started_ms;
+    bool dials;   /* has peer addresses to dial */
+    bool settled; /* heard from a peer, or the start-up grace passed */
+    /* The range request in flight (sync_end == 0: none). */
+    uint64_t sync_peer;
+    uint32_t sync_end;
+    uint32_t sync_received; /* blocks the sync peer sent since the request (linking or not) */
+    uint64_t sync_deadline_ms;
+    uint32_t sync_logged_head;
+};
+
+static uint64_t now_ms(const cps_node_p2p *p)
+{
+    return uv_now(p->loop);
+}
+
+static peer_head *find_peer(cps_node_p2p *p, uint64_t id, bool create)
+{
+    peer_head *free_slot = NULL;
+    for (size_t i = 0; i < MAX_TRACKED_PEERS; i++) {
+        if (p->peers[i].used && p->peers[i].id == id) return &p->peers[i];
+        if (!p->peers[i].used && !free_slot) free_slot = &p->peers[i];
+    }
+    if (!create || !free_slot) return NULL;
+    memset(free_slot, 0, sizeof *free_slot);
+    free_slot->used = true;
+    free_slot->id = id;
+    return free_slot;
+}
+
+static void peer_saw(cps_node_p2p *p, uint64_t id, uint32_t head_num)
+{
+    peer_head *h = find_peer(p, id, true);
+    if (h && head_num > h->head_num) h->head_num = head_num;
+}
+
+/* The peer with the highest head above ours, or NULL. */
+static const peer_head *best_peer_ahead(const cps_node_p2p *p)
+{
+    uint32_t head = cps_chain_controller_head_num(p->ctl);
+    const peer_head *best = NULL;
+    for (size_t i = 0; i < MAX_TRACKED_PEERS; i++) {
+        const peer_head *h = &p->peers[i];
+        if (h->used && h->head_num > head && (!best || h->head_num > best->head_num)) best = h;
+    }
+    return best;
+}
+
+bool cps_node_p2p_behind(const cps_node_p2p *p)
+{
+    return p && (!p->settled || best_peer_ahead(p) != NULL);
+}
+
+static void publish_head(cps_node_p2p *p, bool announce)
+{
+    cps_checksum256 id, lib_id;
+    cps_chain_controller_head_id(p->ctl, &id);
+    cps_chain_controller_lib_id(p->ctl, &lib_id);
+    cps_net_set_head(p->net, cps_chain_controller_head_num(p->ctl), &id,
+                     cps_chain_controller_lib_num(p->ctl), &lib_id, announce);
+}
+
+/* The sync policy: while a peer is ahead, one range request at a time to the peer with the
+ * highest head, SYNC_CHUNK blocks from our head + 1. A request that stops making progress for
+ * SYNC_STALL_MS is sent again (a reply may stop short at SERVE_BYTES_MAX); a peer that sent
+ * nothing at all for it is disconnected and scored down: it claimed a head it does not serve,
+ * which would otherwise keep a producer from producing forever. */
+static void maybe_sync(cps_node_p2p *p)
+{
+    uint32_t head = cps_chain_controller_head_num(p->ctl);
+    if (p->sync_end > head && now_ms(p) >= p->sync_deadline_ms && p->sync_received == 0) {
+        uint64_t silent = p->sync_peer;
+        p->sync_end = 0;
+        cps_log_warn("p2p", "peer %" PRIu64 " sent none of the blocks it announced: dropping it",
+                     silent);
+        if (cps_net_disconnect(p->net, silent, CPS_NET_GO_AWAY_TIMEOUT, true) != 0)
+            cps_log_debug("p2p", "peer %" PRIu64 " already gone", silent);
+        head = cps_chain_controller_head_num(p->ctl);
+    }
+    const peer_head *best = best_peer_ahead(p);
+    if (!best) {
+        p->sync_end = 0;
+        if (p->sync_logged_head) {
+            cps_log_info("p2p", "in sync with the peers at block %u", head);
+            p->sync_logged_head = 0;
+        }
+        if (p->settled && p->hooks.synced) p->hooks.synced(p->hooks.ctx);
+        return;
+    }
+    if (p->sync_end > head && now_ms(p) < p->sync_deadline_ms) return; /* in flight */
+    uint32_t end = best->head_num;
+    if (end - head > SYNC_CHUNK) end = head + SYNC_CHUNK;
+    if (cps_net_request_blocks(p->net, best->id, head + 1, end) != 0) {
+        p->sync_end = 0;
+        return;
+    }
+    if (!p->sync_logged_head || head >= p->sync_logged_head + 1000) {
+        cps_log_info("p2p", "syncing: head %u, peer %" PRIu64 " has %u; asking for %u..%u", head,
+                     best->id, best->head_num, head + 1, end);
+        p->sync_logged_head = head ? head : 1;
+    }
+    p->sync_peer = best->id;
+    p->sync_end = end;
+    p->sync_received = 0;
+    p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS;
+}
+
+/* ---- cps_net callbacks ------------------------------------------------------------------------ */
+
+static void on_peer_connected(void *ctx, const cps_net_peer_info *peer)
+{
+    cps_node_p2p *p = ctx;
+    cps_log_info("p2p", "peer %" PRIu64 " %s (%s, %s) head %u", peer->id, peer->address,
+                 peer->outgoing ? "dialled" : "inbound", peer->handshake->agent,
+                 peer->handshake->head_num);
+    peer_saw(p, peer->id, peer->handshake->head_num);
+    p->settled = true;
+    maybe_sync(p);
+}
+
+static void on_peer_disconnected(void *ctx, const cps_net_peer_info *peer, int reason)
+{
+    cps_node_p2p *p = ctx;
+    cps_log_info("p2p", "peer %" PRIu64 " %s gone: %s", peer->id, peer->address,
+                 cps_net_go_away_reason_name(reason));
+    peer_head *h = find_peer(p, peer->id, false);
+    if (h) h->used = false;
+    if (p->sync_peer == peer->id) p->sync_end = 0;
+    maybe_sync(p);
+}
+
+/* The id of our block `num` (<= head), from the block log or the reversible blocks. */
+static int our_block_id(cps_node_p2p *p, uint32_t num, cps_checksum256 *id)
+{
+    if (num <= cps_chain_controller_lib_num(p->ctl))
+        return cps_chain_block_log_read_block_id(cps_chain_controller_block_log(p->ctl), num, id);
+    cps_buf raw = {0};
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_signed_block sb;
+    int rc = cps_chain_controller_read_block(p->ctl, num, &raw);
+    if (!rc) rc = cps_abi_signed_block_decode(raw.data, raw.size, &a, &sb);
+    if (!rc) rc = cps_abi_block_id(&sb.signed_header.header, id);
+    cps_abi_arena_free(&a);
+    cps_buf_free(&raw);
+    return rc;
+}
+
+/* A peer's block does not link to our chain. If the peer's chain is longer and our head is
+ * still reversible, our head block goes (the longest chain wins, down to LIB at most): the next
+ * range request then starts one block lower, until the peer's blocks link. The transactions of
+ * a popped block are dropped (the other fork may hold them; their senders see them expire).
+ * The fork database (H4's fork_db.c) will replace this once cpsd keeps both forks. */
+static void step_toward_fork(cps_node_p2p *p, const cps_net_peer_info *peer, uint32_t num)
+{
+    uint32_t head = cps_chain_controller_head_num(p->ctl);
+    const peer_head *h = find_peer(p, peer->id, false);
+    if (!h || h->head_num <= head || head <= cps_chain_controller_lib_num(p->ctl)) {
+        cps_log_warn("p2p", "peer %" PRIu64 " sent block %u on another fork (kept ours)",
+                     peer->id, num);
+        return;
+    }
+    if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
+    cps_buf *unapplied = NULL;
+    size_t count = 0;
+    int rc = cps_chain_controller_pop_block(p->ctl, &unapplied, &count);
+    for (size_t i = 0; i < count; i++) cps_buf_free(&unapplied[i]);
+    free(unapplied);
+    if (rc) {
+        cps_log_error("p2p", "cannot undo block %u for peer %" PRIu64 "'s fork: %s", head,
+                      peer->id, cps_last_error());
+    } else {
+        cps_log_warn("p2p", "peer %" PRIu64 " has a longer fork (head %u): undid our block %u",
+                     peer->id, h->head_num, head);
+        cps_chain_api_head_changed(p->api, NULL);
+        publish_head(p, false);
+    }
+    if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
+    p->sync_end = 0; /* ask again from the new head */
+    maybe_sync(p);
+}
+
+static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps_net_block *b)
+{
+    cps_node_p2p *p = ctx;
+    uint32_t head = cps_chain_controller_head_num(p->ctl);
+    peer_saw(p, peer->id, b->num);
+    if (p->sync_end && peer->id == p->sync_peer) p->sync_received++;
+    if (b->num <= head) {
+        cps_checksum256 ours;
+        if (our_block_id(p, b->num, &ours) == 0 && memcmp(ours.b, b->id.b, 32) != 0) {
+            step_toward_fork(p, peer, b->num);
+            return cps_fail(CPS_ERR_STATE, "block %u on another fork", b->num);
+        }
+        return cps_fail(CPS_ERR_EXISTS, "block %u already applied", b->num);
+    }
+    if (b->num > head + 1) {
+        maybe_sync(p);
+        return cps_fail(CPS_ERR_STATE, "block %u does not link to head %u yet", b->num, head);
+    }
+    cps_checksum256 head_id;
+    cps_chain_controller_head_id(p->ctl, &head_id);
+    if (memcmp(b->block.signed_header.header.previous.b, head_id.b, 32) != 0) {
+        step_toward_fork(p, peer, b->num);
+        return cps_fail(CPS_ERR_STATE, "block %u does not link to our head", b->num);
+    }
+    if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
+    int rc = cps_chain_controller_push_block(p->ctl, b->raw.data, b->raw.size);
+    if (rc) {
+        char detail[512];
+        snprintf(detail, sizeof detail, "%s", cps_last_error());
+        cps_log_warn("p2p", "block %u from peer %" PRIu64 " refused: %s", b->num, peer->id,
+                     detail);
+        if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
+        return cps_fail(rc, "block %u: %s", b->num, detail);
+    }
+    cps_buf raw = {.data = (uint8_t *)b->raw.data, .size = b->raw.size, .cap = 0};
+    cps_chain_api_head_changed(p->api, &raw);
+    bool caught_up = best_peer_ahead(p) == NULL;
+    publish_head(p, caught_up);
+    cps_log_debug("p2p", "applied block %u from peer %" PRIu64, b->num, peer->id);
+    if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, 0);
+    if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
+    else if (p->sync_end) p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS; /* progress */
+    maybe_sync(p);
+    return 0;
+}
+
+static int on_transaction_received(void *ctx, const cps_net_peer_info *peer,
+                                   const cps_net_transaction *t)
+{
+    cps_node_p2p *p = ctx;
+    (void)peer;
+    if (!p->hooks.transaction) return 0; /* a follower relays toward the producers */
+    return p->hooks.transaction(p->hooks.ctx, t->raw.data, t->raw.size);
+}
+
+static int on_vote_received(void *ctx, const cps_net_peer_info *peer, const cps_net_vote *v)
+{
+    /* Finality votes are relayed for the finality module (H4's); cpsd does not count them yet. */
+    (void)ctx;
+    (void)peer;
+    (void)v;
+    return 0;
+}
+
+static void on_blocks_requested(void *ctx, const cps_net_peer_info *peer, uint32_t start,
+                                uint32_t end)
+{
+    cps_node_p2p *p = ctx;
+    uint32_t head = cps_chain_controller_head_num(p->ctl);
+    if (end > head) end = head;
+    cps_buf raw = {0};
+    size_t sent = 0;
+    for (uint32_t num = start; num <= end && sent < SERVE_BYTES_MAX; num++) {
+        /* Irreversible blocks from the log, reversible ones from the controller's store; none
+         * before a snapshot's head. */
+        if (cps_chain_controller_read_block(p->ctl, num, &raw) != 0) break;
+        if (cps_net_send_block(p->net, peer->id, raw.data, raw.size) != 0) break;
+        sent += raw.size;
+    }
+    cps_buf_free(&raw);
+}
+
+static void on_notice(void *ctx, const cps_net_peer_info *peer, const cps_net_notice *n)
+{
+    cps_node_p2p *p = ctx;
+    peer_saw(p, peer->id, n->head_num);
+    maybe_sync(p);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    cps_node_p2p *p = t->data;
+    if (!p->settled && now_ms(p) - p->started_ms >= STARTUP_GRACE_MS) {
+        p->settled = true;
+        if (p->dials) cps_log_warn("p2p", "no peer answered yet: going on with head %u",
+                                   cps_chain_controller_head_num(p->ctl));
+    }
+    maybe_sync(p);
+}
+
+/* A follower's check of a transaction pushed to it, as nodeos's speculative execution: applied
+ * in a block started for the next slot's scheduled producer, then the block is dropped. A
+ * transaction that fails here (authority, assertion, resources, expired, duplicate) is answered
+ * with its error at once instead of travelling to a producer that would drop it silently. */
+static int speculative_check(cps_node_p2p *p, const uint8_t *packed, size_t n)
+{
+    uint32_t slot = cps_block_timestamp_from_us(cps_time_now_us()) + 1;
+    uint32_t head_slot = cps_chain_controller_head_timestamp(p->ctl);
+    if (slot <= head_slot) slot = head_slot + 1;
+    cps_name producer;
+    int rc = cps_chain_controller_scheduled_producer(p->ctl, slot, &producer, NULL);
+    if (!rc) rc = cps_chain_controller_start_block(p->ctl, slot, producer);
+    if (rc) return cps_fail_prefix(rc, "speculative block");
+    rc = cps_chain_controller_push_transaction(p->ctl, packed, n, NULL);
+    char detail[1024];
+    snprintf(detail, sizeof detail, "%s", rc ? cps_last_error() : "");
+    cps_chain_controller_abort_block(p->ctl, NULL, NULL);
+    return rc ? cps_fail(rc, "%s", detail) : 0;
+}
+
+/* The API's relay: gossip of a transaction the node applied, or a follower's forward. */
+static int api_relay(void *ctx, const uint8_t *packed, size_t n)
+{
+    cps_node_p2p *p = ctx;
+    cps_net_stats st;
+    cps_net_get_stats(p->net, &st);
+    int rc = 0;
+    if (!cps_chain_controller_block_pending(p->ctl)) rc = speculative_check(p, packed, n);
+    if (rc) return rc;
+    rc = cps_net_broadcast_transaction(p->net, packed, n);
+    if (rc) return rc;
+    if (st.peers_active == 0)
+        return cps_fail(CPS_ERR_STATE, "this node does not produce blocks and has no peer to "
+                                       "forward the transaction to");
+    return 0;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------------- */
+
+int cps_node_p2p_create(uv_loop_t *loop, const cps_node_options *o, cps_chain_controller *ctl,
+                        cps_chain_api *api, const cps_node_p2p_hooks *hooks, cps_node_p2p **out)
+{
+    *out = NULL;
+    cps_node_p2p *p = calloc(1, sizeof *p);
+    if (!p) return cps_fail(CPS_ERR_NOMEM, "p2p");
+    p->loop = loop;
+    p->ctl = ctl;
+    p->api = api;
+    if (hooks) p->hooks = *hooks;
+    p->dials = o->p2p.peer_address_count > 0;
+    p->settled = !p->dials;
+    cps_net_callbacks cb = {
+        .peer_connected = on_peer_connected,
+        .peer_disconnected = on_peer_disconnected,
+        .block_received = on_block_received,
+        .transaction_received = on_transaction_received,
+        .vote_received = on_vote_received,
+        .blocks_requested = on_blocks_requested,
+        .notice_received = on_notice,
+    };
+    int rc = cps_net_create(loop, &o->p2p, cps_chain_controller_chain_id(ctl), &cb, p, &p->net);
+    if (rc) {
+        free(p);
+        return cps_fail_prefix(rc, "p2p");
+    }
+    publish_head(p, false);
+    uv_timer_init(loop, &p->tick);
+    p->tick.data = p;
+    p->tick_open = true;
+    cps_chain_api_set_relay(api, api_relay, p);
+    *out = p;
+    return 0;
+}
+
+int cps_node_p2p_start(cps_node_p2p *p)
+{
+    int rc = cps_net_start(p->net);
+    if (rc) return cps_fail_prefix(rc, "p2p");
+    p->started_ms = now_ms(p);
+    uv_timer_start(&p->tick, on_tick, TICK_MS, TICK_MS);
+    if (cps_net_listen_port(p->net)) {
+        cps_log_info("p2p", "listening on port %u", cps_net_listen_port(p->net));
+        /* Tests read the bound port from this line (with --p2p-listen-endpoint 127.0.0.1:0). */
+        printf("cpsd p2p on port %u\n", cps_net_listen_port(p->net));
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static void free_on_close(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void cps_node_p2p_close(cps_node_p2p *p)
+{
+    if (!p) return;
+    cps_chain_api_set_relay(p->api, NULL, NULL);
+    cps_net_close(p->net);
+    p->net = NULL;
+    if (p->tick_open) {
+        uv_timer_stop(&p->tick);
+        uv_close((uv_handle_t *)&p->tick, free_on_close);
+    } else {
+        free(p);
+    }
+}
+
+void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw)
+{
+    if (!p || !p->net) return;
+    publish_head(p, false); /* the block itself tells the peers */
+    if (cps_net_broadcast_block(p->net, raw->data, raw->size) != 0)
+        cps_log_error("p2p", "cannot gossip block %u: %s", cps_chain_controller_head_num(p->ctl),
+                      cps_last_error());
+}

@@ -17,7 +17,14 @@
         X(ram_price_per_byte, asset) X(last_name_close, block_timestamp_type)                      \
             X(total_producer_vote_weight, float64)                                                 \
                 X(last_producer_schedule_update, block_timestamp_type)                             \
-                    X(last_producer_schedule_size, uint16)
+                    X(last_producer_schedule_size, uint16) X(pervote_bucket, int64)                \
+                        X(perblock_bucket, int64) X(total_unpaid_blocks, uint32)                   \
+                            X(total_activated_stake, int64)                                        \
+                                X(thresh_activated_stake_time, time_point)                         \
+                                    X(last_pervote_bucket_fill, time_point)                        \
+                                        X(max_annual_inflation_bp, uint16)
+/* The producer-pay fields have the reference's names; max_annual_inflation_bp (CPS) caps the
+ * producers' median proposal (setparams). */
 CPS_ABI_STRUCT(eosio_global_state, GLOBAL_STATE_FIELDS)
 static uint64_t global_key(const void *row)
 {
@@ -151,8 +158,11 @@ CPS_ABI_NESTED(blockchain_parameters)
 #define CPS_CTYPE_blockchain_parameters blockchain_parameters_t
 
 CPS_ABI_BINEXT(asset)
-/* The reference argument, plus a CPS binary extension: the RAM deposit price per byte. */
-#define SETPARAMS_FIELDS(X) X(params, blockchain_parameters) X(ram_price_per_byte, binext(asset))
+/* The reference argument, plus CPS binary extensions: the RAM deposit price per byte and the cap
+ * on the annual inflation (basis points). */
+#define SETPARAMS_FIELDS(X)                                                                        \
+    X(params, blockchain_parameters)                                                               \
+    X(ram_price_per_byte, binext(asset)) X(max_annual_inflation_bp, binext(uint16))
 CPS_ABI_STRUCT(setparams, SETPARAMS_FIELDS)
 
 #define SETPRIV_FIELDS(X) X(account, name) X(is_priv, uint8)
@@ -167,6 +177,25 @@ CPS_ABI_STRUCT(activate, ACTIVATE_FIELDS)
 
 #define NEWACCOUNT_FIELDS(X) X(creator, name) X(name, name) X(owner, authority) X(active, authority)
 CPS_ABI_STRUCT(newaccount, NEWACCOUNT_FIELDS)
+
+/* The other native actions (EOSIO native.hpp layouts). The chain runs eosio's code after each
+ * native eosio action, so the system contract must accept them (and does nothing more); their
+ * ABI entries let clients pack them once the system ABI replaces the native one on eosio. */
+#define UPDATEAUTH_FIELDS(X)                                                                       \
+    X(account, name) X(permission, name) X(parent, name) X(auth, authority)
+CPS_ABI_STRUCT(updateauth, UPDATEAUTH_FIELDS)
+#define DELETEAUTH_FIELDS(X) X(account, name) X(permission, name)
+CPS_ABI_STRUCT(deleteauth, DELETEAUTH_FIELDS)
+#define LINKAUTH_FIELDS(X) X(account, name) X(code, name) X(type, name) X(requirement, name)
+CPS_ABI_STRUCT(linkauth, LINKAUTH_FIELDS)
+#define UNLINKAUTH_FIELDS(X) X(account, name) X(code, name) X(type, name)
+CPS_ABI_STRUCT(unlinkauth, UNLINKAUTH_FIELDS)
+#define CANCELDELAY_FIELDS(X) X(canceling_auth, permission_level) X(trx_id, checksum256)
+CPS_ABI_STRUCT(canceldelay, CANCELDELAY_FIELDS)
+#define SETCODE_FIELDS(X) X(account, name) X(vmtype, uint8) X(vmversion, uint8) X(code, bytes)
+CPS_ABI_STRUCT(setcode, SETCODE_FIELDS)
+#define SETABI_FIELDS(X) X(account, name) X(abi, bytes)
+CPS_ABI_STRUCT(setabi, SETABI_FIELDS)
 
 #define DELEGATEBW_FIELDS(X)                                                                       \
     X(from, name)                                                                                  \
@@ -227,6 +256,12 @@ CPS_ABI_STRUCT(regproducer, REGPRODUCER_FIELDS)
 #define UNREGPROD_FIELDS(X) X(producer, name)
 CPS_ABI_STRUCT(unregprod, UNREGPROD_FIELDS)
 
+#define RMVPRODUCER_FIELDS(X) X(producer, name)
+CPS_ABI_STRUCT(rmvproducer, RMVPRODUCER_FIELDS)
+
+#define CLAIMREWARDS_FIELDS(X) X(owner, name)
+CPS_ABI_STRUCT(claimrewards, CLAIMREWARDS_FIELDS)
+
 #define VOTEPRODUCER_FIELDS(X) X(voter, name) X(proxy, name) X(producers, array(name))
 CPS_ABI_STRUCT(voteproducer, VOTEPRODUCER_FIELDS)
 
@@ -249,9 +284,14 @@ CPS_ABI_STRUCT(sellram, SELLRAM_FIELDS)
 #define STAKE_ACCOUNT N("eosio.stake")
 #define RAM_ACCOUNT N("eosio.ram")
 #define NAMES_ACCOUNT N("eosio.names")
+#define BPAY_ACCOUNT N("eosio.bpay")
+#define VPAY_ACCOUNT N("eosio.vpay")
+#define SAVING_ACCOUNT N("eosio.saving")
 /* Most producers a voter may approve, and the size of the active schedule. */
 #define MAX_VOTED_PRODUCERS 30
 #define MAX_PRODUCERS 21
+/* Largest schedule the chain may hand get_active_producers (EOSIO max_producers). */
+#define MAX_SCHEDULE_SIZE 125
 /* Ceiling of a producer's proposed annual inflation (5%, the EOS.IO white paper's figure). */
 #define MAX_INFLATION_BP 500
 /* The schedule is reconsidered at most once a minute (120 slots). */
@@ -259,6 +299,18 @@ CPS_ABI_STRUCT(sellram, SELLRAM_FIELDS)
 /* Block timestamps count half-second slots. */
 #define SLOTS_PER_DAY (2u * 24u * 3600u)
 #define USEC_PER_DAY (INT64_C(24) * 3600 * 1000000)
+/* The reference's year for inflation: 52 weeks. */
+#define USEC_PER_YEAR (INT64_C(52) * 7 * USEC_PER_DAY)
+/* Producers, name auctions and rewards start once voters hold this share of the supply (15%). */
+#define ACTIVATION_PERCENT 15
+/* Name auctions close only this long after activation (reference: 14 days). */
+#define NAME_CLOSE_AFTER_ACTIVATION_USEC (14 * USEC_PER_DAY)
+/* The reference's split of new tokens: 1/5 to producers (of that 1/4 per block, the rest by
+ * votes), the rest to eosio.saving. */
+#define PRODUCERS_SHARE_DIVISOR 5
+#define PER_BLOCK_SHARE_DIVISOR 4
+/* Vote pay below this many whole core tokens is not paid (reference: 100). */
+#define MIN_PERVOTE_DAILY_PAY_TOKENS 100
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -288,8 +340,9 @@ static eosio_global_state_t require_global(cps_name self)
     return gs;
 }
 
-/* Inline eosio.token::transfer with `from`@active. */
-static void token_transfer(cps_name from, cps_name to, cps_asset quantity, const char *memo)
+/* Inline eosio.token::transfer with the given authorizations (memo under 64 bytes). */
+static void token_transfer_auth(cps_name from, cps_name to, cps_asset quantity, const char *memo,
+                                const cps_permission_level *auth, uint32_t auth_count)
 {
     uint8_t data[8 + 8 + 16 + 1 + 64];
     cps_ds ds = cps_ds_writer(data, sizeof data);
@@ -298,8 +351,28 @@ static void token_transfer(cps_name from, cps_name to, cps_asset quantity, const
     cps_ds_write_asset(&ds, quantity);
     cps_str text = {memo, (uint32_t)strlen(memo)};
     cps_ds_write_string(&ds, text);
+    cps_action act = {TOKEN_ACCOUNT, N("transfer"), auth, auth_count, data, ds.pos};
+    cps_action_send_inline(&act);
+}
+
+/* Inline eosio.token::transfer with `from`@active. */
+static void token_transfer(cps_name from, cps_name to, cps_asset quantity, const char *memo)
+{
     cps_permission_level auth = {from, N("active")};
-    cps_action act = {TOKEN_ACCOUNT, N("transfer"), &auth, 1, data, ds.pos};
+    token_transfer_auth(from, to, quantity, memo, &auth, 1);
+}
+
+/* Inline eosio.token::issue of new tokens to `self` (the issuer), with self@active. */
+static void token_issue(cps_name self, cps_asset quantity, const char *memo)
+{
+    uint8_t data[8 + 16 + 1 + 64];
+    cps_ds ds = cps_ds_writer(data, sizeof data);
+    cps_ds_write_name(&ds, self);
+    cps_ds_write_asset(&ds, quantity);
+    cps_str text = {memo, (uint32_t)strlen(memo)};
+    cps_ds_write_string(&ds, text);
+    cps_permission_level auth = {self, N("active")};
+    cps_action act = {TOKEN_ACCOUNT, N("issue"), &auth, 1, data, ds.pos};
     cps_action_send_inline(&act);
 }
 
@@ -376,6 +449,13 @@ static void sys_init(cps_name self, cps_name code, const void *args)
     gs.total_producer_vote_weight = 0;
     gs.last_producer_schedule_update = 0;
     gs.last_producer_schedule_size = 0;
+    gs.pervote_bucket = 0;
+    gs.perblock_bucket = 0;
+    gs.total_unpaid_blocks = 0;
+    gs.total_activated_stake = 0;
+    gs.thresh_activated_stake_time = 0;
+    gs.last_pervote_bucket_fill = 0;
+    gs.max_annual_inflation_bp = MAX_INFLATION_BP;
     store_global(self, &gs);
 }
 
@@ -390,6 +470,11 @@ static void sys_setparams(cps_name self, cps_name code, const void *args)
         check(price.symbol == gs.core_symbol, "ram price must be in the core symbol");
         check(price.amount > 0, "ram price must be positive");
         gs.ram_price_per_byte = price;
+        if (a->max_annual_inflation_bp.present) {
+            check(a->max_annual_inflation_bp.value <= MAX_INFLATION_BP,
+                  "annual inflation cap exceeds 5%");
+            gs.max_annual_inflation_bp = a->max_annual_inflation_bp.value;
+        }
         store_global(self, &gs);
     }
     uint8_t packed[96]; /* blockchain_parameters v0 packs to 68 bytes */
@@ -423,6 +508,12 @@ static void sys_activate(cps_name self, cps_name code, const void *args)
     const activate_t *a = args;
     require_auth(self);
     preactivate_feature(&a->feature_digest);
+}
+
+/* The native action already did the work (and checked its authority). */
+static void sys_native(cps_name self, cps_name code, const void *args)
+{
+    (void)self, (void)code, (void)args;
 }
 
 /* ---- 2. newaccount (runs after the native action) -------------------------------------- */
@@ -556,8 +647,29 @@ static void add_delta(vote_delta *deltas, uint32_t *count, cps_name producer, do
     (*count)++;
 }
 
+/* 15% of the core token's current supply, without overflow. */
+static int64_t activation_threshold(cps_symbol core)
+{
+    int64_t supply = token_get_supply(TOKEN_ACCOUNT, cps_symbol_code_of(core)).amount;
+    return supply / 100 * ACTIVATION_PERCENT + supply % 100 * ACTIVATION_PERCENT / 100;
+}
+
+/* Until activation, total_activated_stake is the stake of every account that votes (directly or
+ * through a proxy): `before`/`after` are this voter's contribution before and after the change.
+ * CPS lets stake be withdrawn before activation, so the sum follows unvotes and unstakes too
+ * (the reference only adds at a first vote, since it refuses undelegatebw until activation).
+ * Activation is permanent: the first time the sum reaches 15% of the supply. */
+static void track_activation(eosio_global_state_t *gs, int64_t before, int64_t after)
+{
+    if (gs->thresh_activated_stake_time != 0) return;
+    gs->total_activated_stake += after - before;
+    if (gs->total_activated_stake >= activation_threshold(gs->core_symbol))
+        gs->thresh_activated_stake_time = (int64_t)current_time();
+}
+
+/* `old_staked`: the voter's stake before the change that led here (its current one for a vote). */
 static void update_votes(cps_name self, cps_name voter_name, cps_name proxy,
-                         cps_array_name producers, bool voting)
+                         cps_array_name producers, bool voting, int64_t old_staked)
 {
     if (proxy) {
         check(producers.count == 0, "cannot vote for producers and proxy at same time");
@@ -573,6 +685,8 @@ static void update_votes(cps_name self, cps_name voter_name, cps_name proxy,
     voter_info_t voter;
     int32_t vitr = cps_table_get(&vt, voter_name, &voter, "user must stake before they can vote");
     check(!proxy || !voter.is_proxy, "account registered as a proxy is not allowed to use a proxy");
+    track_activation(&gs, voter.producers.count || voter.proxy ? old_staked : 0,
+                     producers.count || proxy ? voter.staked : 0);
 
     double new_weight = (double)voter.staked;
     if (voter.is_proxy) new_weight += voter.proxied_vote_weight;
@@ -650,7 +764,7 @@ static void update_voting_power(cps_name self, cps_name voter_name, int64_t delt
     }
     check(voter.staked >= 0, "stake for voting cannot be negative");
     if (voter.producers.count || voter.proxy)
-        update_votes(self, voter_name, voter.proxy, voter.producers, false);
+        update_votes(self, voter_name, voter.proxy, voter.producers, false, voter.staked - delta);
 }
 
 static void sys_regproducer(cps_name self, cps_name code, const void *args)
@@ -705,12 +819,34 @@ static void sys_unregprod(cps_name self, cps_name code, const void *args)
     cps_table_modify(&prods, itr, 0, &info);
 }
 
+/* The reference's rmvproducer: eosio deactivates a producer (it leaves the next schedule). */
+static void sys_rmvproducer(cps_name self, cps_name code, const void *args)
+{
+    (void)code;
+    const rmvproducer_t *a = args;
+    require_auth(self);
+    cps_table prods = cps_table_open(&producers_table, self, self);
+    producer_info_t info;
+    int32_t itr = cps_table_get(&prods, a->producer, &info, "producer not found");
+    info.is_active = false;
+    memset(&info.producer_key, 0, sizeof info.producer_key);
+    cps_table_modify(&prods, itr, 0, &info);
+}
+
 static void sys_voteproducer(cps_name self, cps_name code, const void *args)
 {
     (void)code;
     const voteproducer_t *a = args;
     require_auth(a->voter);
-    update_votes(self, a->voter, a->proxy, a->producers, true);
+    cps_table vt = cps_table_open(&voters_table, self, self);
+    voter_info_t voter;
+    int32_t itr = cps_table_find(&vt, a->voter);
+    int64_t staked = 0;
+    if (itr >= 0) {
+        cps_table_load(&vt, itr, &voter);
+        staked = voter.staked;
+    }
+    update_votes(self, a->voter, a->proxy, a->producers, true, staked);
 }
 
 static void sys_regproxy(cps_name self, cps_name code, const void *args)
@@ -848,21 +984,11 @@ static void sys_bidrefund(cps_name self, cps_name code, const void *args)
     token_transfer(NAMES_ACCOUNT, a->bidder, r.amount, memo);
 }
 
-/* Called by the chain at the start of every block. At most once a minute, proposes the top-21
- * schedule; at most once a day, closes the highest open name bid not outbid for a day. (The
- * reference does neither until 15% of the tokens voted; CPS does not track that yet.) */
-static void sys_onblock(cps_name self, cps_name code, const void *args)
+/* Closes the highest open name bid if nobody outbid it for a day (the reference's rule; bids
+ * close only from 14 days after activation). */
+static void close_name_bid(cps_name self, eosio_global_state_t *gs, uint32_t now_slot, int64_t now)
 {
-    (void)code;
-    const onblock_t *a = args;
-    require_auth(self);
-    eosio_global_state_t gs;
-    if (!load_global(self, &gs)) return;
-    uint32_t now_slot = a->header.timestamp;
-    if (now_slot - gs.last_producer_schedule_update > SCHEDULE_UPDATE_SLOTS)
-        update_elected_producers(self, &gs, now_slot);
-    store_global(self, &gs);
-    if (now_slot - gs.last_name_close <= SLOTS_PER_DAY) return;
+    if (now - gs->thresh_activated_stake_time <= NAME_CLOSE_AFTER_ACTIVATION_USEC) return;
     cps_table bids = cps_table_open(&namebids_table, self, self);
     cps_index_key key;
     key.idx64 = UINT64_MAX / 2; /* open bids have keys above this, closed ones below */
@@ -871,11 +997,155 @@ static void sys_onblock(cps_name self, cps_name code, const void *args)
     if (itr == cps_index_end(&bids, 0)) return;
     name_bid_t bid;
     int32_t row = cps_table_get(&bids, pk, &bid, NULL);
-    if (bid.high_bid <= 0 || (int64_t)current_time() - bid.last_bid_time <= USEC_PER_DAY) return;
-    gs.last_name_close = now_slot;
-    store_global(self, &gs);
+    if (bid.high_bid <= 0 || now - bid.last_bid_time <= USEC_PER_DAY) return;
+    gs->last_name_close = now_slot;
     bid.high_bid = -bid.high_bid;
     cps_table_modify(&bids, row, 0, &bid);
+}
+
+/* Called by the chain at the start of every block (the reference's onblock). Nothing happens
+ * until 15% of the supply voted (activation). Then: the block's producer earns an unpaid block,
+ * and at most once a minute the top-21 schedule is proposed and, at most once a day, the
+ * highest name bid not outbid for a day is closed. */
+static void sys_onblock(cps_name self, cps_name code, const void *args)
+{
+    (void)code;
+    const onblock_t *a = args;
+    require_auth(self);
+    eosio_global_state_t gs;
+    if (!load_global(self, &gs)) return;
+    if (gs.thresh_activated_stake_time == 0) return;
+    int64_t now = (int64_t)current_time();
+    if (gs.last_pervote_bucket_fill == 0) gs.last_pervote_bucket_fill = now; /* start the presses */
+
+    /* The genesis producer (eosio) has no producer row and earns nothing. */
+    cps_table prods = cps_table_open(&producers_table, self, self);
+    int32_t pitr = cps_table_find(&prods, a->header.producer);
+    if (pitr >= 0) {
+        producer_info_t info;
+        cps_table_load(&prods, pitr, &info);
+        gs.total_unpaid_blocks++;
+        info.unpaid_blocks++;
+        cps_table_modify(&prods, pitr, 0, &info);
+    }
+
+    uint32_t now_slot = a->header.timestamp;
+    if (now_slot - gs.last_producer_schedule_update > SCHEDULE_UPDATE_SLOTS) {
+        update_elected_producers(self, &gs, now_slot);
+        if (now_slot - gs.last_name_close > SLOTS_PER_DAY) close_name_bid(self, &gs, now_slot, now);
+    }
+    store_global(self, &gs);
+}
+
+/* The median of the active schedule's producers' proposed annual inflation (basis points);
+ * scheduled accounts without an active producer row (the genesis producer) propose nothing.
+ * An even count takes the mean of the two middle proposals, rounded down. */
+static uint32_t median_inflation_bp(cps_name self)
+{
+    cps_name active[MAX_SCHEDULE_SIZE];
+    uint32_t count = get_active_producers(active, sizeof active) / sizeof active[0];
+    if (count > MAX_SCHEDULE_SIZE) count = MAX_SCHEDULE_SIZE;
+    uint16_t rates[MAX_SCHEDULE_SIZE];
+    uint32_t n = 0;
+    cps_table prods = cps_table_open(&producers_table, self, self);
+    for (uint32_t i = 0; i < count; i++) {
+        int32_t itr = cps_table_find(&prods, active[i]);
+        if (itr < 0) continue;
+        producer_info_t info;
+        cps_table_load(&prods, itr, &info);
+        if (!info.is_active) continue;
+        uint32_t at = n++;
+        for (; at > 0 && rates[at - 1] > info.annual_inflation_bp; at--)
+            rates[at] = rates[at - 1];
+        rates[at] = info.annual_inflation_bp;
+    }
+    if (n == 0) return 0;
+    return n % 2 ? rates[n / 2] : ((uint32_t)rates[n / 2 - 1] + rates[n / 2]) / 2;
+}
+
+/* The reference's claimrewards: once a day a producer collects its share of the per-block bucket
+ * (by unpaid blocks) and of the per-vote bucket (by its share of all producer votes, if that is at
+ * least 100 tokens). Before paying, the buckets are filled with the tokens issued since the last
+ * fill at the rate = min(median proposal, max_annual_inflation_bp): 1/5 of them to producers
+ * (1/4 of that per block, 3/4 per vote), the rest to eosio.saving. */
+static void sys_claimrewards(cps_name self, cps_name code, const void *args)
+{
+    (void)code;
+    const claimrewards_t *a = args;
+    require_auth(a->owner);
+    eosio_global_state_t gs = require_global(self);
+    cps_table prods = cps_table_open(&producers_table, self, self);
+    producer_info_t prod;
+    int32_t pitr = cps_table_get(&prods, a->owner, &prod, NULL);
+    check(prod.is_active, "producer does not have an active key");
+    check(gs.thresh_activated_stake_time != 0,
+          "cannot claim rewards until the chain is activated (at least 15% of all tokens "
+          "participate in voting)");
+    int64_t now = (int64_t)current_time();
+    check(now - prod.last_claim_time > USEC_PER_DAY, "already claimed rewards within past day");
+
+    int64_t since_fill = now - gs.last_pervote_bucket_fill;
+    if (since_fill > 0 && gs.last_pervote_bucket_fill > 0) {
+        uint32_t rate = median_inflation_bp(self);
+        if (rate > gs.max_annual_inflation_bp) rate = gs.max_annual_inflation_bp;
+        cps_asset supply = token_get_supply(TOKEN_ACCOUNT, cps_symbol_code_of(gs.core_symbol));
+        /* rate <= 500 and since_fill < 2^53 us (285 years): the product fits in 63 bits. */
+        check(since_fill < (INT64_C(1) << 53), "time since the last bucket fill is too long");
+        int64_t new_tokens = mul_div(supply.amount, (int64_t)rate * since_fill,
+                                     INT64_C(10000) * USEC_PER_YEAR);
+        int64_t to_producers = new_tokens / PRODUCERS_SHARE_DIVISOR;
+        int64_t to_savings = new_tokens - to_producers;
+        int64_t to_per_block = to_producers / PER_BLOCK_SHARE_DIVISOR;
+        int64_t to_per_vote = to_producers - to_per_block;
+        if (new_tokens > 0) {
+            token_issue(self, cps_asset_make(new_tokens, gs.core_symbol),
+                        "issue tokens for producer pay and savings");
+            if (to_savings > 0)
+                token_transfer(self, SAVING_ACCOUNT, cps_asset_make(to_savings, gs.core_symbol),
+                               "unallocated inflation");
+            if (to_per_block > 0)
+                token_transfer(self, BPAY_ACCOUNT, cps_asset_make(to_per_block, gs.core_symbol),
+                               "fund per-block bucket");
+            if (to_per_vote > 0)
+                token_transfer(self, VPAY_ACCOUNT, cps_asset_make(to_per_vote, gs.core_symbol),
+                               "fund per-vote bucket");
+        }
+        gs.pervote_bucket += to_per_vote;
+        gs.perblock_bucket += to_per_block;
+        gs.last_pervote_bucket_fill = now;
+    }
+
+    int64_t block_pay = 0;
+    if (gs.total_unpaid_blocks > 0)
+        block_pay = mul_div(gs.perblock_bucket, prod.unpaid_blocks, gs.total_unpaid_blocks);
+    int64_t vote_pay = 0;
+    if (gs.total_producer_vote_weight > 0) {
+        double share = (double)gs.pervote_bucket * prod.total_votes / gs.total_producer_vote_weight;
+        vote_pay = share >= (double)gs.pervote_bucket ? gs.pervote_bucket : (int64_t)share;
+    }
+    int64_t min_vote_pay = MIN_PERVOTE_DAILY_PAY_TOKENS;
+    for (uint32_t i = 0; i < cps_symbol_precision(gs.core_symbol); i++)
+        min_vote_pay *= 10;
+    if (vote_pay < min_vote_pay) vote_pay = 0;
+
+    gs.pervote_bucket -= vote_pay;
+    gs.perblock_bucket -= block_pay;
+    gs.total_unpaid_blocks -= prod.unpaid_blocks;
+    store_global(self, &gs);
+    prod.last_claim_time = now;
+    prod.unpaid_blocks = 0;
+    cps_table_modify(&prods, pitr, 0, &prod);
+
+    if (block_pay > 0) {
+        cps_permission_level auth[2] = {{BPAY_ACCOUNT, N("active")}, {a->owner, N("active")}};
+        token_transfer_auth(BPAY_ACCOUNT, a->owner, cps_asset_make(block_pay, gs.core_symbol),
+                            "producer block pay", auth, 2);
+    }
+    if (vote_pay > 0) {
+        cps_permission_level auth[2] = {{VPAY_ACCOUNT, N("active")}, {a->owner, N("active")}};
+        token_transfer_auth(VPAY_ACCOUNT, a->owner, cps_asset_make(vote_pay, gs.core_symbol),
+                            "producer vote pay", auth, 2);
+    }
 }
 
 /* ---- 3. staking ------------------------------------------------------------------------ */
@@ -1133,11 +1403,20 @@ static const cps_action_def system_actions[] = {
     CPS_ACTION(setalimits, setalimits, sys_setalimits),
     CPS_ACTION(activate, activate, sys_activate),
     CPS_ACTION(newaccount, newaccount, sys_newaccount),
+    CPS_ACTION(updateauth, updateauth, sys_native),
+    CPS_ACTION(deleteauth, deleteauth, sys_native),
+    CPS_ACTION(linkauth, linkauth, sys_native),
+    CPS_ACTION(unlinkauth, unlinkauth, sys_native),
+    CPS_ACTION(canceldelay, canceldelay, sys_native),
+    CPS_ACTION(setcode, setcode, sys_native),
+    CPS_ACTION(setabi, setabi, sys_native),
     CPS_ACTION(bidname, bidname, sys_bidname),
     CPS_ACTION(bidrefund, bidrefund, sys_bidrefund),
     CPS_ACTION(onblock, onblock, sys_onblock),
     CPS_ACTION(regproducer, regproducer, sys_regproducer),
     CPS_ACTION(unregprod, unregprod, sys_unregprod),
+    CPS_ACTION(rmvproducer, rmvproducer, sys_rmvproducer),
+    CPS_ACTION(claimrewards, claimrewards, sys_claimrewards),
     CPS_ACTION(voteproducer, voteproducer, sys_voteproducer),
     CPS_ACTION(regproxy, regproxy, sys_regproxy),
     CPS_ACTION(delegatebw, delegatebw, sys_delegatebw),

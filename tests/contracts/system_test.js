@@ -46,15 +46,17 @@ const strs = (v) => (v ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k
 // eosio with the system contract, the CPS token (supply 1,000,000), 10,000 CPS for each user.
 function fixture({ init = true } = {}) {
   const chain = new Chain();
-  for (const n of ['eosio.token', 'eosio.stake', 'eosio.ram', 'eosio.names', ...USERS]) chain.createAccount(n);
+  for (const n of ['eosio.token', 'eosio.stake', 'eosio.ram', 'eosio.names', 'eosio.bpay', 'eosio.vpay', 'eosio.saving', ...USERS]) chain.createAccount(n);
   chain.setCode('eosio.token', C('eosio.token', 'wasm'), C('eosio.token', 'abi'));
   chain.setCode('eosio', C('eosio.system', 'wasm'), C('eosio.system', 'abi'));
   const tok = (signer, name, data) => chain.push('eosio.token', name, data, [`${signer}@active`]);
-  tok('eosio.token', 'create', { issuer: 'eosio', maximum_supply: '1000000.0000 CPS' });
+  tok('eosio.token', 'create', { issuer: 'eosio', maximum_supply: '10000000.0000 CPS' }); // room for rewards
   tok('eosio', 'issue', { to: 'eosio', quantity: '1000000.0000 CPS', memo: '' });
   for (const u of USERS) tok('eosio', 'transfer', { from: 'eosio', to: u, quantity: '10000.0000 CPS', memo: '' });
   const s = {
     chain,
+    tok,
+    supply: () => units(chain.tableRows('eosio.token', symbolCode('CPS'), 'stat', 'currency_stats')[0].value.supply),
     sys: (signer, name, data) => chain.push('eosio', name, data, [`${signer}@active`]),
     init: (core = '4,CPS', version = 0, signer = 'eosio') => s.sys(signer, 'init', { version, core }),
     balance: (owner) => {
@@ -82,13 +84,23 @@ function fixture({ init = true } = {}) {
   return s;
 }
 
+// Activation: `whale` stakes 15% of the supply (150,000 of 1,000,000 CPS) and votes for `producers`.
+function activate(s, producers) {
+  if (!s.chain.accounts.has(nameValue('whale'))) s.chain.createAccount('whale');
+  s.tok('eosio', 'transfer', { from: 'eosio', to: 'whale', quantity: '150000.0000 CPS', memo: '' });
+  s.delegate('whale', 'whale', '75000.0000 CPS', '75000.0000 CPS');
+  s.sys('whale', 'voteproducer', { voter: 'whale', proxy: '', producers });
+}
+
 // ---- 1. init / setparams / setpriv / setalimits / activate
 
 test('init: global state with the core symbol, 64 GiB RAM ceiling, 1 unit per byte', () => {
   const s = fixture();
   eq(s.global(), { max_ram_size: '68719476736', total_ram_bytes_reserved: '0', total_ram_stake: '0',
     core_symbol: '4,CPS', ram_price_per_byte: '0.0001 CPS', last_name_close: '2000-01-01T00:00:00.000',
-    total_producer_vote_weight: '0', last_producer_schedule_update: '2000-01-01T00:00:00.000', last_producer_schedule_size: '0' });
+    total_producer_vote_weight: '0', last_producer_schedule_update: '2000-01-01T00:00:00.000', last_producer_schedule_size: '0',
+    pervote_bucket: '0', perblock_bucket: '0', total_unpaid_blocks: '0', total_activated_stake: '0',
+    thresh_activated_stake_time: '1970-01-01T00:00:00.000', last_pervote_bucket_fill: '1970-01-01T00:00:00.000', max_annual_inflation_bp: '500' });
   eq(s.chain.tableRows('eosio', 'eosio', 'global')[0].payer, 'eosio', 'global row payer');
 });
 
@@ -170,12 +182,22 @@ test('newaccount: name.domain only by the owner of domain', () => {
   s.newaccount('eosio', 'x.alice'); // eosio is exempt
 });
 
+test('native actions run through the system contract on eosio (which accepts them and does nothing more)', () => {
+  const s = fixture();
+  s.chain.push('eosio', 'updateauth', { account: 'alice', permission: 'friends', parent: 'active', auth: AUTH }, ['alice@active']);
+  eq(s.chain.permission('alice', 'friends').auth.threshold, 1, 'updateauth');
+  s.chain.push('eosio', 'deleteauth', { account: 'alice', permission: 'friends' }, ['alice@active']);
+  eq(s.chain.permission('alice', 'friends'), undefined, 'deleteauth');
+  fails(() => s.chain.push('eosio', 'updateauth', { account: 'alice', permission: 'x', parent: 'active', auth: AUTH }, ['bob@active']),
+    'updateauth action declares irrelevant authority');
+});
+
 // ---- name auctions
 
 const ZERO = '00'.repeat(32);
-function onblock(s, signer = 'eosio') {
+function onblock(s, signer = 'eosio', producer = 'eosio') {
   const timestamp = new Date(Number(s.chain.time / 1000n)).toISOString().slice(0, 23);
-  return s.sys(signer, 'onblock', { header: { timestamp, producer: 'eosio', confirmed: 0, previous: ZERO,
+  return s.sys(signer, 'onblock', { header: { timestamp, producer, confirmed: 0, previous: ZERO,
     transaction_mroot: ZERO, action_mroot: ZERO, schedule_version: 0, new_producers: null } });
 }
 const bids = (s) => s.chain.tableRows('eosio', 'eosio', 'namebids', 'name_bid').map((r) => strs(r.value));
@@ -210,19 +232,29 @@ test('bidname: failure paths', () => {
   fails(() => s.chain.push('eosio', 'bidname', { bidder: 'alice', newname: 'short', bid: '1.0000 CPS' }, ['bob@active']), 'missing authority of alice');
 });
 
-test('onblock: closes the highest bid a day after it was made; only the winner creates the name', () => {
+test('onblock: closes the highest bid a day after it was made, from 14 days after activation; only the winner creates the name', () => {
   const s = fixture();
+  s.chain.createAccount('prodw');
+  s.sys('prodw', 'regproducer', { producer: 'prodw', producer_key: KEY, url: '', location: 0 });
+  const t0 = s.chain.time;
   s.sys('alice', 'bidname', { bidder: 'alice', newname: 'short', bid: '1.0000 CPS' });
+  s.chain.time = t0 + 2n * DAY;
+  onblock(s);
+  eq(s.global().last_producer_schedule_update, '2000-01-01T00:00:00.000', 'before activation onblock does nothing');
+  activate(s, ['prodw']);
+  const tAct = s.chain.time;
+  s.chain.time = tAct + 12n * DAY;
   s.sys('bob', 'bidname', { bidder: 'bob', newname: 'other', bid: '5.0000 CPS' });
   fails(() => onblock(s, 'alice'), 'missing authority of eosio');
-  s.chain.time += DAY;
+  s.chain.time = tAct + 14n * DAY;
   onblock(s);
-  eq(bids(s).map((b) => b.high_bid), ['50000', '10000'], 'not closed before a full day');
-  fails(() => s.newaccount('bob', 'other'), assertMsg('auction for name is not closed yet'));
-  s.chain.time += 1000000n;
+  eq(bids(s).map((b) => b.high_bid), ['50000', '10000'], 'not closed within 14 days of activation');
+  s.chain.time += 61n * 1000000n;
   onblock(s);
   eq(bids(s).map((b) => b.high_bid), ['-50000', '10000'], 'highest bid closed');
-  eq(s.global().last_name_close, '2020-01-02T00:00:01.000');
+  const close1 = s.chain.time;
+  eq(s.global().last_name_close, '2020-01-17T00:01:01.000');
+  s.chain.time += 61n * 1000000n;
   onblock(s);
   eq(bids(s)[1].high_bid, '10000', 'one close per day');
   fails(() => s.sys('carol', 'bidname', { bidder: 'carol', newname: 'other', bid: '9.0000 CPS' }), assertMsg('this auction has already closed'));
@@ -230,14 +262,19 @@ test('onblock: closes the highest bid a day after it was made; only the winner c
   fails(() => s.newaccount('alice', 'nobid'), assertMsg('no active bid for name'));
   s.newaccount('bob', 'other');
   eq(bids(s).map((b) => b.newname), ['short'], 'claimed bid erased');
-  s.chain.time += DAY;
+  s.sys('carol', 'bidname', { bidder: 'carol', newname: 'third', bid: '2.0000 CPS' });
+  const carolBid = s.chain.time;
+  s.chain.time = close1 + DAY;
   onblock(s);
-  eq(bids(s)[0].high_bid, '10000', 'exactly one day after the last close: not yet');
-  s.chain.time += 1000000n;
+  eq(bids(s).map((b) => b.high_bid), ['10000', '20000'], 'exactly one day after the last close: not yet');
+  s.chain.time = carolBid + DAY;
   onblock(s);
-  eq(bids(s)[0].high_bid, '-10000', 'next day, next name');
-  s.newaccount('alice', 'short');
-  eq(s.balance('eosio.names'), '6.0000 CPS');
+  eq(bids(s).map((b) => b.high_bid), ['10000', '20000'], 'the highest bid is not a day old: nothing closes');
+  s.chain.time += 61n * 1000000n;
+  onblock(s);
+  eq(bids(s).map((b) => b.high_bid), ['10000', '-20000'], 'next day, next name');
+  s.newaccount('carol', 'third');
+  eq(s.balance('eosio.names'), '8.0000 CPS');
 });
 
 // ---- 3. staking
@@ -477,6 +514,10 @@ test('onblock: proposes the top 21 active producers by votes, sorted, at most on
   s.vote('alice', PRODS.slice(0, 21));
   s.chain.time += 61000000n;
   onblock(s);
+  eq(s.chain.proposedSchedule, null, 'votes below 15% of the supply: no schedule');
+  activate(s, PRODS.slice(0, 20));
+  s.chain.time += 61000000n;
+  onblock(s);
   const proposed = () => JSON.parse(s.chain.proposedSchedule).map(([n]) => require('./eosio_host').nameText(BigInt(n)));
   eq(proposed(), PRODS.slice(0, 21));
   eq(s.global().last_producer_schedule_size, '21');
@@ -487,13 +528,141 @@ test('onblock: proposes the top 21 active producers by votes, sorted, at most on
   eq(proposed(), PRODS.slice(0, 21), 'not within a minute of the last update');
   s.chain.time += 31000000n;
   onblock(s);
-  eq(proposed(), [...PRODS.slice(0, 20), 'prodv'], 'prodv in, the last of the tied producers out');
+  eq(proposed(), [...PRODS.slice(0, 20), 'prodv'], 'prodv in, the producer with the fewest votes out');
   s.sys('proda', 'unregprod', { producer: 'proda' });
   s.sys('prodb', 'unregprod', { producer: 'prodb' });
   s.chain.time += 61000000n;
   const before = s.chain.proposedSchedule;
   onblock(s);
   eq(s.chain.proposedSchedule, before, 'fewer than 21 candidates do not shrink the schedule');
+});
+
+// ---- 6. activation, rmvproducer and producer pay
+
+test('activation: 15% of the supply staked by voters, following votes and unstakes until reached, then permanent', () => {
+  const s = voting();
+  s.reg('proda');
+  s.chain.createAccount('whale');
+  s.tok('eosio', 'transfer', { from: 'eosio', to: 'whale', quantity: '200000.0000 CPS', memo: '' });
+  s.delegate('whale', 'whale', '50000.0000 CPS', '50000.0000 CPS');
+  eq(s.global().total_activated_stake, '0', 'stake without a vote does not count');
+  s.vote('whale', ['proda']);
+  eq(s.global().total_activated_stake, '1000000000');
+  s.vote('whale', []);
+  eq(s.global().total_activated_stake, '0', 'withdrawn vote');
+  s.vote('whale', ['proda']);
+  s.undelegate('whale', 'whale', '5000.0000 CPS', '5000.0000 CPS');
+  eq(s.global().total_activated_stake, '900000000', 'unstake of a voter');
+  s.sys('bob', 'regproxy', { proxy: 'bob', isproxy: true });
+  s.delegate('carol', 'carol', '10.0000 CPS', '10.0000 CPS');
+  s.vote('carol', [], 'bob');
+  eq(s.global().total_activated_stake, '900200000', 'a proxied voter counts with its own stake');
+  s.delegate('whale', 'whale', '29990.0000 CPS', '29989.9999 CPS');
+  eq([s.global().total_activated_stake, s.global().thresh_activated_stake_time], ['1499999999', '1970-01-01T00:00:00.000'], 'one unit short');
+  onblock(s);
+  eq(s.global().last_pervote_bucket_fill, '1970-01-01T00:00:00.000', 'onblock before activation does nothing');
+  fails(() => s.sys('proda', 'claimrewards', { owner: 'proda' }),
+    assertMsg('cannot claim rewards until the chain is activated (at least 15% of all tokens participate in voting)'));
+  s.chain.time += 1000000n;
+  s.delegate('whale', 'whale', '0.0001 CPS', '0.0000 CPS');
+  eq([s.global().total_activated_stake, s.global().thresh_activated_stake_time], ['1500000000', '2020-01-01T00:00:01.000'], 'activated');
+  s.undelegate('whale', 'whale', '50000.0000 CPS', '50000.0000 CPS');
+  eq([s.global().total_activated_stake, s.global().thresh_activated_stake_time], ['1500000000', '2020-01-01T00:00:01.000'], 'activation is permanent');
+  onblock(s);
+  eq(s.global().last_pervote_bucket_fill, '2020-01-01T00:00:01.000', 'the first onblock after activation starts the presses');
+  eq(s.global().total_unpaid_blocks, '0', 'blocks of the genesis producer (no producer row) earn nothing');
+});
+
+test('rmvproducer: eosio deactivates a producer, which leaves the next schedule and cannot claim', () => {
+  const s = voting();
+  s.reg('proda'); s.reg('prodb');
+  activate(s, ['proda', 'prodb']);
+  s.chain.time += 61000000n;
+  onblock(s);
+  const proposed = () => JSON.parse(s.chain.proposedSchedule).map(([n]) => require('./eosio_host').nameText(BigInt(n)));
+  eq(proposed(), ['proda', 'prodb']);
+  s.chain.activateProposedSchedule();
+  fails(() => s.sys('proda', 'rmvproducer', { producer: 'prodb' }), 'missing authority of eosio');
+  fails(() => s.sys('eosio', 'rmvproducer', { producer: 'prodz' }), assertMsg('producer not found'));
+  s.sys('eosio', 'rmvproducer', { producer: 'prodb' });
+  eq([s.prod('prodb').is_active, s.prod('prodb').producer_key], [false, 'PUB_K1_11111111111111111111111111111111149Mr2R']);
+  s.chain.createAccount('prodc'); s.reg('prodc');
+  s.vote('whale', ['proda', 'prodc']);
+  s.chain.time += 61000000n;
+  onblock(s);
+  eq(proposed(), ['proda', 'prodc'], 'removed producer left out');
+  s.chain.time += 2n * DAY;
+  fails(() => s.sys('prodb', 'claimrewards', { owner: 'prodb' }), assertMsg('producer does not have an active key'));
+  fails(() => s.sys('alice', 'claimrewards', { owner: 'alice' }), assertMsg('unable to find key'));
+  fails(() => s.chain.push('eosio', 'claimrewards', { owner: 'proda' }, ['alice@active']), 'missing authority of proda');
+});
+
+const YEAR = 52n * 7n * DAY;
+const issuedFor = (supply, bp, usec) => (supply * BigInt(bp) * usec) / (10000n * YEAR);
+
+test('claimrewards: median inflation of the active producers, capped; per-block and per-vote buckets; once a day', () => {
+  const s = voting();
+  s.reg('proda', { annual_inflation_bp: 300 });
+  s.reg('prodb', { annual_inflation_bp: 100 });
+  s.reg('prodc', { annual_inflation_bp: 500 });
+  s.chain.setActiveProducers(['proda', 'prodb', 'prodc']);
+  activate(s, ['proda', 'prodb']);                 // 150,000 CPS of votes each
+  s.delegate('alice', 'alice', '10.0000 CPS', '10.0000 CPS');
+  s.vote('alice', ['prodc']);                      // 20 CPS of votes: a tiny share
+  onblock(s, 'eosio', 'proda');
+  const tFill = s.chain.time;
+  onblock(s, 'eosio', 'prodb');
+  onblock(s, 'eosio', 'proda');
+  eq([s.prod('proda').unpaid_blocks, s.prod('prodb').unpaid_blocks, s.global().total_unpaid_blocks], ['2', '1', '3']);
+  fails(() => s.sys('proda', 'claimrewards', { owner: 'proda' }), assertMsg('already claimed rewards within past day'));
+
+  // 100 days later: median of 100, 300, 500 is 300 (3% a year).
+  s.chain.time = tFill + 100n * DAY;
+  const supply0 = s.supply();
+  s.sys('proda', 'claimrewards', { owner: 'proda' });
+  const minted = issuedFor(supply0, 300, 100n * DAY);
+  const toProducers = minted / 5n, perBlock = toProducers / 4n, perVote = toProducers - perBlock;
+  eq(s.supply() - supply0, minted, 'issued');
+  eq(s.units('eosio.saving'), minted - toProducers, 'savings');
+  const weight = 2n * 1500000000n + 200000n;
+  const blockPayA = (perBlock * 2n) / 3n;
+  const votePayA = BigInt(Math.floor(Number(perVote) * 1500000000 / Number(weight)));
+  ok(votePayA >= 1000000n, 'proda\'s vote pay is above the 100 CPS minimum');
+  eq(s.units('proda'), blockPayA + votePayA, 'proda paid by blocks and votes');
+  eq(s.units('eosio.bpay'), perBlock - blockPayA);
+  eq(s.units('eosio.vpay'), perVote - votePayA);
+  eq([s.global().perblock_bucket, s.global().pervote_bucket, s.global().total_unpaid_blocks],
+    [String(perBlock - blockPayA), String(perVote - votePayA), '1']);
+  eq([s.prod('proda').unpaid_blocks, s.prod('proda').last_claim_time], ['0', '2020-04-10T00:00:00.000']);
+  fails(() => s.sys('proda', 'claimrewards', { owner: 'proda' }), assertMsg('already claimed rewards within past day'));
+
+  // Same instant: nothing new is issued; prodb takes the rest of the block bucket.
+  s.sys('prodb', 'claimrewards', { owner: 'prodb' });
+  eq(s.supply() - supply0, minted, 'no new tokens without elapsed time');
+  const votePayB = BigInt(Math.floor(Number(perVote - votePayA) * 1500000000 / Number(weight)));
+  eq(s.units('prodb'), (perBlock - blockPayA) + votePayB);
+  eq(s.global().total_unpaid_blocks, '0');
+  // prodc's vote share is worth less than 100 CPS: not paid, but its claim time moves.
+  s.sys('prodc', 'claimrewards', { owner: 'prodc' });
+  eq([s.units('prodc'), s.prod('prodc').last_claim_time], [0n, '2020-04-10T00:00:00.000']);
+
+  // Cap: setparams lowers the ceiling below the median; 10 days more are issued at 1%.
+  fails(() => s.sys('eosio', 'setparams', { params: DEFAULT_PARAMS, ram_price_per_byte: '0.0001 CPS', max_annual_inflation_bp: 501 }),
+    assertMsg('annual inflation cap exceeds 5%'));
+  s.sys('eosio', 'setparams', { params: DEFAULT_PARAMS, ram_price_per_byte: '0.0001 CPS', max_annual_inflation_bp: 100 });
+  eq(s.global().max_annual_inflation_bp, '100');
+  s.chain.time += 10n * DAY;
+  const supply1 = s.supply();
+  s.sys('proda', 'claimrewards', { owner: 'proda' });
+  eq(s.supply() - supply1, issuedFor(supply1, 100, 10n * DAY), 'capped at 1%');
+
+  // Median of an even count (eosio has no producer row): (100 + 300) / 2 = 200.
+  s.sys('eosio', 'setparams', { params: DEFAULT_PARAMS, ram_price_per_byte: '0.0001 CPS', max_annual_inflation_bp: 500 });
+  s.chain.setActiveProducers(['eosio', 'proda', 'prodb']);
+  s.chain.time += 2n * DAY;
+  const supply2 = s.supply();
+  s.sys('prodb', 'claimrewards', { owner: 'prodb' });
+  eq(s.supply() - supply2, issuedFor(supply2, 200, 2n * DAY), 'even median');
 });
 
 // ---- invariant

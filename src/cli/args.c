@@ -54,6 +54,7 @@ static const cps_cli_command *find_subcommand(const cps_cli_command *cmd, const 
     return NULL;
 }
 
+/* How many positionals the command takes (SIZE_MAX when its last one takes the rest). */
 static size_t positional_capacity(const cps_cli_command *cmd, size_t *required)
 {
     size_t n = 0, req = 0;
@@ -63,7 +64,7 @@ static size_t positional_capacity(const cps_cli_command *cmd, size_t *required)
             if (p->required) req = n;
         }
     *required = req;
-    return n;
+    return n && cmd->last_positional_repeats ? SIZE_MAX : n;
 }
 
 static void command_path_text(char *buf, size_t cap, const cps_cli_args *a)
@@ -267,7 +268,8 @@ void cps_cli_print_help(FILE *out, const cps_cli_args *args)
         fprintf(out, "\nPositionals:\n");
         for (const cps_cli_positional *p = cmd->positionals; p->name; p++) {
             char left[160];
-            snprintf(left, sizeof left, "%s %s%s", p->name, p->value_name ? p->value_name : "TEXT",
+            snprintf(left, sizeof left, "%s %s%s%s", p->name, p->value_name ? p->value_name : "TEXT",
+                     cmd->last_positional_repeats && !p[1].name ? " ..." : "",
                      p->required ? " REQUIRED" : "");
             help_line(out, left, p->help);
         }

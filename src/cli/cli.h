@@ -56,6 +56,9 @@ typedef struct cps_cli_command {
     const cps_cli_positional *positionals;
     const struct cps_cli_command *const *subcommands;
     int (*run)(cps_cli_ctx *ctx, const cps_cli_args *args);
+    /* The last positional takes that argument and every one after it (CLI11's vector
+     * positionals, e.g. voteproducer's producer list); cps_cli_arg(args, i) reads them in order. */
+    bool last_positional_repeats;
 } cps_cli_command;
 
 /* ---- parsed command lines ----------------------------------------------------------------- */
@@ -259,6 +262,12 @@ CPS_MUST_USE int cps_cli_authorization(const cps_cli_args *args, const char *def
 CPS_MUST_USE int cps_cli_make_action(cps_cli_ctx *ctx, const char *account, const char *name,
                                      json_t *authorization, const json_t *data_json,
                                      const uint8_t *raw, size_t raw_size, json_t **out);
+/* cleos's to_asset: parses an amount ("1.5 CPS") and rescales it to the precision `contract`
+ * declares for its symbol (get_currency_stats), so "1 CPS" becomes "1.0000 CPS"; more decimals
+ * than the token has, or a symbol the contract lacks, is cleos's error 3010004. Writes the asset's
+ * text into out (CPS_ASSET_STR_MAX bytes). Returns 0, or prints the error and returns
+ * CPS_CLI_EXIT_FAIL. */
+int cps_cli_to_asset(cps_cli_ctx *ctx, const char *contract, const char *text, char *out);
 /* cleos's send_actions: TaPoS and expiration from get_info, signing with the wallet keys the
  * node says are required, then push (or print with -d), printing the result as cleos does.
  * `actions` is stolen. Returns the exit code. */
@@ -285,6 +294,7 @@ extern const cps_cli_command cps_cli_cmd_get;
 extern const cps_cli_command cps_cli_cmd_push;
 extern const cps_cli_command cps_cli_cmd_set;
 extern const cps_cli_command cps_cli_cmd_transfer;
+extern const cps_cli_command cps_cli_cmd_system;
 extern const cps_cli_command cps_cli_cmd_create_account; /* listed under `create` */
 
 #endif

@@ -490,7 +490,7 @@ const cps_cli_command cps_cli_cmd_push = {
 /* cleos's to_asset: the amount is rescaled to the precision the token contract declares for its
  * symbol (get_currency_stats), so "1 SYS" sends "1.0000 SYS"; more decimals than the token has
  * is an error. */
-static int to_asset(cps_cli_ctx *ctx, const char *contract, const char *text, char *out)
+int cps_cli_to_asset(cps_cli_ctx *ctx, const char *contract, const char *text, char *out)
 {
     cps_asset a, max_supply;
     int rc = cps_abi_asset_from_string(text, strlen(text), &a);
@@ -535,7 +535,7 @@ static int run_transfer(cps_cli_ctx *ctx, const cps_cli_args *args)
     if (!contract) contract = "eosio.token";
     ctx->node_abis = true;
     char qty[CPS_ASSET_STR_MAX];
-    if (to_asset(ctx, contract, quantity, qty)) return CPS_CLI_EXIT_FAIL;
+    if (cps_cli_to_asset(ctx, contract, quantity, qty)) return CPS_CLI_EXIT_FAIL;
     json_t *data = json_pack("{s:s,s:s,s:s,s:s}", "from", from, "to", to, "quantity", qty, "memo",
                              memo ? memo : "");
     json_t *auth = NULL, *act = NULL;

@@ -24,7 +24,8 @@ static const cps_cli_option root_options[] = {
 static const cps_cli_command *const root_subcommands[] = {
     &cps_cli_cmd_version, &cps_cli_cmd_create, &cps_cli_cmd_convert,
     &cps_cli_cmd_sign,    &cps_cli_cmd_wallet, &cps_cli_cmd_get,
-    &cps_cli_cmd_push,    &cps_cli_cmd_set,    &cps_cli_cmd_transfer, NULL,
+    &cps_cli_cmd_push,    &cps_cli_cmd_set,    &cps_cli_cmd_transfer, &cps_cli_cmd_system,
+    NULL,
 };
 
 /* `--version` works without a subcommand, so the root has a run function that only answers it

@@ -38,14 +38,12 @@ Try:
   $build/cps -u $url get info
   $build/cps -u $url get currency balance eosio.token eosio CPS
   $build/cps wallet create --to-console     # then: $build/cps wallet import --private-key <key above>
-  $build/cps -u $url transfer eosio eosio.saving "10.0000 CPS" "hi"
+  $build/cps -u $url system newaccount eosio alice <public key above> \\
+      --stake-net "10.0000 CPS" --stake-cpu "10.0000 CPS" --buy-ram-kbytes 8
+  $build/cps -u $url transfer eosio alice "100.0000 CPS" "hi"
+  $build/cps -u $url get currency balance eosio.token alice CPS
   $build/cps -u $url get table eosio eosio global          # the system contract's state
-  $build/cps -u $url get table eosio eosio producers
-  (with the system contract, a new account needs RAM and stake in the same transaction:
-   eosio::newaccount + buyrambytes + delegatebw, see scripts/boot.js systemNewAccount;
-   refused by the chain for now, docs/contracts.md "Boot";
-   CPS_BOOT_SYSTEM=0 on a fresh data dir gives the token-only chain where
-   \`cps create account eosio alice <key>\` suffices)
+  $build/cps -u $url system listproducers
   curl -s -d '{}' $url/v1/chain/get_info
   curl -s -d '{"code":"eosio.token","account":"eosio","symbol":"CPS"}' $url/v1/chain/get_currency_balance
   curl -s -d '{"code":"eosio.token","table":"stat","scope":"CPS","json":true}' $url/v1/chain/get_table_rows

@@ -180,11 +180,16 @@ static char *clean_output(const char *s)
     if (!out) return NULL;
     char *w = out;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\n') w += sprintf(w, "\\n");
-        else if (*p == '\t') w += sprintf(w, "\\t");
-        else if (*p == '\r') w += sprintf(w, "\\r");
-        else if (*p < 0x20 || *p == 0x7f) w += sprintf(w, "\\u%04x", *p);
-        else *w++ = (char)*p;
+        if (*p == '\n')
+            w += sprintf(w, "\\n");
+        else if (*p == '\t')
+            w += sprintf(w, "\\t");
+        else if (*p == '\r')
+            w += sprintf(w, "\\r");
+        else if (*p < 0x20 || *p == 0x7f)
+            w += sprintf(w, "\\u%04x", *p);
+        else
+            *w++ = (char)*p;
     }
     *w = '\0';
     return out;
@@ -204,26 +209,33 @@ static int run_newaccount(cps_cli_ctx *ctx, const cps_cli_args *args)
     if (!net_text) return usage_error(ctx, args, "--stake-net is required");
     if (!cpu_text) return usage_error(ctx, args, "--stake-cpu is required");
     if (kib_text && bytes_text)
-        return usage_error(ctx, args, "--buy-ram-kbytes and --buy-ram-bytes cannot be set at the same time");
+        return usage_error(ctx, args,
+                           "--buy-ram-kbytes and --buy-ram-bytes cannot be set at the same time");
     if (ram_text && (kib_text || bytes_text))
-        return usage_error(ctx, args, "--buy-ram cannot be combined with --buy-ram-kbytes or --buy-ram-bytes");
+        return usage_error(ctx, args,
+                           "--buy-ram cannot be combined with --buy-ram-kbytes or --buy-ram-bytes");
     if (!ram_text && !kib_text && !bytes_text)
-        return usage_error(ctx, args, "one of --buy-ram, --buy-ram-kbytes or --buy-ram-bytes is required");
+        return usage_error(ctx, args,
+                           "one of --buy-ram, --buy-ram-kbytes or --buy-ram-bytes is required");
     const char *names[] = {creator, "creator", name, "name", NULL};
     if (check_names(ctx, names)) return CPS_CLI_EXIT_FAIL;
 
     uint64_t bytes = 0;
     int rc = 0;
-    if (kib_text) rc = ram_bytes(kib_text, "--buy-ram-kbytes", true, &bytes);
-    else if (bytes_text) rc = ram_bytes(bytes_text, "--buy-ram-bytes", false, &bytes);
+    if (kib_text)
+        rc = ram_bytes(kib_text, "--buy-ram-kbytes", true, &bytes);
+    else if (bytes_text)
+        rc = ram_bytes(bytes_text, "--buy-ram-bytes", false, &bytes);
     if (rc) return cps_cli_error(ctx, rc, "%s", cps_last_error());
     if (!ram_text && bytes == 0)
-        return cps_cli_error(ctx, CPS_ERR_INVALID_ARG,
-                             "One of --buy-ram, --buy-ram-kbytes or --buy-ram-bytes should have non-zero value");
+        return cps_cli_error(
+            ctx, CPS_ERR_INVALID_ARG,
+            "One of --buy-ram, --buy-ram-kbytes or --buy-ram-bytes should have non-zero value");
 
     ctx->node_abis = true;
     char net[CPS_ASSET_STR_MAX], cpu[CPS_ASSET_STR_MAX], ram[CPS_ASSET_STR_MAX];
-    if (core_amount(ctx, net_text, net) || core_amount(ctx, cpu_text, cpu)) return CPS_CLI_EXIT_FAIL;
+    if (core_amount(ctx, net_text, net) || core_amount(ctx, cpu_text, cpu))
+        return CPS_CLI_EXIT_FAIL;
     if (!same_symbol(net, cpu))
         return cps_cli_eosio_error(ctx, EOSIO_SYMBOL_TYPE_EXCEPTION, "Invalid symbol",
                                    "--stake-net & --stake-cpu asset symbol must match");
@@ -243,8 +255,9 @@ static int run_newaccount(cps_cli_ctx *ctx, const cps_cli_args *args)
     json_decref(owner);
     json_decref(active);
     if (!rc && ram_text)
-        rc = add_action(ctx, args, actions, "buyram", creator,
-                        json_pack("{s:s,s:s,s:s}", "payer", creator, "receiver", name, "quant", ram));
+        rc = add_action(
+            ctx, args, actions, "buyram", creator,
+            json_pack("{s:s,s:s,s:s}", "payer", creator, "receiver", name, "quant", ram));
     else if (!rc)
         rc = add_action(ctx, args, actions, "buyrambytes", creator,
                         json_pack("{s:s,s:s,s:I}", "payer", creator, "receiver", name, "bytes",
@@ -283,9 +296,9 @@ static int run_buyram(cps_cli_ctx *ctx, const cps_cli_args *args)
     ctx->node_abis = true;
     char quant[CPS_ASSET_STR_MAX];
     if (core_amount(ctx, amount, quant)) return CPS_CLI_EXIT_FAIL;
-    return send_system_action(ctx, args, "buyram", payer,
-                              json_pack("{s:s,s:s,s:s}", "payer", payer, "receiver", receiver,
-                                        "quant", quant));
+    return send_system_action(
+        ctx, args, "buyram", payer,
+        json_pack("{s:s,s:s,s:s}", "payer", payer, "receiver", receiver, "quant", quant));
 }
 
 static int run_sellram(cps_cli_ctx *ctx, const cps_cli_args *args)
@@ -296,8 +309,9 @@ static int run_sellram(cps_cli_ctx *ctx, const cps_cli_args *args)
     uint64_t bytes;
     if (parse_uint(cps_cli_arg(args, 1), "bytes", INT64_MAX, &bytes))
         return cps_cli_error(ctx, CPS_ERR_INVALID_ARG, "%s", cps_last_error());
-    return send_system_action(ctx, args, "sellram", account,
-                              json_pack("{s:s,s:I}", "account", account, "bytes", (json_int_t)bytes));
+    return send_system_action(
+        ctx, args, "sellram", account,
+        json_pack("{s:s,s:I}", "account", account, "bytes", (json_int_t)bytes));
 }
 
 /* ---- stake -------------------------------------------------------------------------------- */
@@ -308,7 +322,8 @@ static int run_delegatebw(cps_cli_ctx *ctx, const cps_cli_args *args)
     const char *ram_text = cps_cli_value(args, "--buyram");
     const char *bytes_text = cps_cli_value(args, "--buy-ram-bytes");
     if (ram_text && bytes_text)
-        return usage_error(ctx, args, "--buyram and --buy-ram-bytes cannot be set at the same time");
+        return usage_error(ctx, args,
+                           "--buyram and --buy-ram-bytes cannot be set at the same time");
     const char *names[] = {from, "from", receiver, "receiver", NULL};
     if (check_names(ctx, names)) return CPS_CLI_EXIT_FAIL;
     uint64_t bytes = 0;
@@ -319,8 +334,9 @@ static int run_delegatebw(cps_cli_ctx *ctx, const cps_cli_args *args)
     if (core_amount(ctx, cps_cli_arg(args, 2), net) || core_amount(ctx, cps_cli_arg(args, 3), cpu))
         return CPS_CLI_EXIT_FAIL;
     if (!same_symbol(net, cpu))
-        return cps_cli_eosio_error(ctx, EOSIO_SYMBOL_TYPE_EXCEPTION, "Invalid symbol",
-                                   "stake_net_quantity & stake_cpu_quantity asset symbols must match");
+        return cps_cli_eosio_error(
+            ctx, EOSIO_SYMBOL_TYPE_EXCEPTION, "Invalid symbol",
+            "stake_net_quantity & stake_cpu_quantity asset symbols must match");
     if (ram_text) {
         if (core_amount(ctx, ram_text, ram)) return CPS_CLI_EXIT_FAIL;
         if (!same_symbol(ram, cpu))
@@ -335,8 +351,9 @@ static int run_delegatebw(cps_cli_ctx *ctx, const cps_cli_args *args)
                                   "stake_net_quantity", net, "stake_cpu_quantity", cpu, "transfer",
                                   cps_cli_flag(args, "--transfer")));
     if (!rc && ram_text)
-        rc = add_action(ctx, args, actions, "buyram", from,
-                        json_pack("{s:s,s:s,s:s}", "payer", from, "receiver", receiver, "quant", ram));
+        rc = add_action(
+            ctx, args, actions, "buyram", from,
+            json_pack("{s:s,s:s,s:s}", "payer", from, "receiver", receiver, "quant", ram));
     else if (!rc && bytes)
         rc = add_action(ctx, args, actions, "buyrambytes", from,
                         json_pack("{s:s,s:s,s:I}", "payer", from, "receiver", receiver, "bytes",
@@ -354,8 +371,9 @@ static int run_undelegatebw(cps_cli_ctx *ctx, const cps_cli_args *args)
     if (core_amount(ctx, cps_cli_arg(args, 2), net) || core_amount(ctx, cps_cli_arg(args, 3), cpu))
         return CPS_CLI_EXIT_FAIL;
     if (!same_symbol(net, cpu))
-        return cps_cli_eosio_error(ctx, EOSIO_SYMBOL_TYPE_EXCEPTION, "Invalid symbol",
-                                   "unstake_net_quantity & unstake_cpu_amount asset symbols must match");
+        return cps_cli_eosio_error(
+            ctx, EOSIO_SYMBOL_TYPE_EXCEPTION, "Invalid symbol",
+            "unstake_net_quantity & unstake_cpu_amount asset symbols must match");
     return send_system_action(ctx, args, "undelegatebw", from,
                               json_pack("{s:s,s:s,s:s,s:s}", "from", from, "receiver", receiver,
                                         "unstake_net_quantity", net, "unstake_cpu_quantity", cpu));
@@ -414,7 +432,8 @@ static int run_regproducer(cps_cli_ctx *ctx, const cps_cli_args *args)
         return cps_cli_error(ctx, CPS_ERR_INVALID_ARG, "Invalid producer public key: %s", key_text);
     uint64_t location = 0, inflation = 0;
     if ((location_text && parse_uint(location_text, "location", UINT16_MAX, &location)) ||
-        (inflation_text && parse_uint(inflation_text, "--annual-inflation-bp", UINT16_MAX, &inflation)))
+        (inflation_text &&
+         parse_uint(inflation_text, "--annual-inflation-bp", UINT16_MAX, &inflation)))
         return cps_cli_error(ctx, CPS_ERR_INVALID_ARG, "%s", cps_last_error());
     json_t *data = json_pack("{s:s,s:s,s:s,s:I}", "producer", account, "producer_key", key_text,
                              "url", url ? url : "", "location", (json_int_t)location);
@@ -459,9 +478,9 @@ static int send_vote(cps_cli_ctx *ctx, const cps_cli_args *args, const char *vot
         json_array_append_new(list, json_string(text));
     }
     free(sorted);
-    return send_system_action(ctx, args, "voteproducer", voter,
-                              json_pack("{s:s,s:s,s:o}", "voter", voter, "proxy", proxy,
-                                        "producers", list));
+    return send_system_action(
+        ctx, args, "voteproducer", voter,
+        json_pack("{s:s,s:s,s:o}", "voter", voter, "proxy", proxy, "producers", list));
 }
 
 static int run_vote_prods(cps_cli_ctx *ctx, const cps_cli_args *args)
@@ -523,8 +542,8 @@ static int change_vote(cps_cli_ctx *ctx, const cps_cli_args *args, bool add)
         if (!text || cps_abi_name_from_string(text, strlen(text), &n)) {
             free(prods);
             json_decref(result);
-            return cps_cli_error(ctx, CPS_ERR_FORMAT, "voters row of %s: producers[%zu] is not a name",
-                                 voter, i);
+            return cps_cli_error(ctx, CPS_ERR_FORMAT,
+                                 "voters row of %s: producers[%zu] is not a name", voter, i);
         }
         if (n == who) {
             found = true;
@@ -589,7 +608,8 @@ static int run_listproducers(cps_cli_ctx *ctx, const cps_cli_args *args)
     json_t *params = json_pack("{s:b,s:s,s:I}", "json", 1, "lower_bound", lower ? lower : "",
                                "limit", (json_int_t)limit);
     if (!params) return cps_cli_error(ctx, CPS_ERR_NOMEM, "out of memory");
-    if (time_limit) json_object_set_new(params, "time_limit_ms", json_integer((json_int_t)time_limit));
+    if (time_limit)
+        json_object_set_new(params, "time_limit_ms", json_integer((json_int_t)time_limit));
     json_t *result = NULL;
     char *text = NULL;
     int rc = cps_cli_call(ctx, "/v1/chain/get_producers", params, &result, &text);
@@ -656,9 +676,9 @@ static int run_bidname(cps_cli_ctx *ctx, const cps_cli_args *args)
     ctx->node_abis = true;
     char bid[CPS_ASSET_STR_MAX];
     if (core_amount(ctx, cps_cli_arg(args, 2), bid)) return CPS_CLI_EXIT_FAIL;
-    return send_system_action(ctx, args, "bidname", bidder,
-                              json_pack("{s:s,s:s,s:s}", "bidder", bidder, "newname", newname,
-                                        "bid", bid));
+    return send_system_action(
+        ctx, args, "bidname", bidder,
+        json_pack("{s:s,s:s,s:s}", "bidder", bidder, "newname", newname, "bid", bid));
 }
 
 /* CPS has no deferred transactions: an outbid amount comes back with `bidrefund`. */
@@ -714,15 +734,18 @@ static const cps_cli_option json_options[] = {
 };
 
 static const cps_cli_option newaccount_options[] = {
-    {"--stake-net", "TEXT", NULL, "The amount of tokens delegated for net bandwidth (required)", false},
-    {"--stake-cpu", "TEXT", NULL, "The amount of tokens delegated for CPU bandwidth (required)", false},
+    {"--stake-net", "TEXT", NULL, "The amount of tokens delegated for net bandwidth (required)",
+     false},
+    {"--stake-cpu", "TEXT", NULL, "The amount of tokens delegated for CPU bandwidth (required)",
+     false},
     {"--buy-ram-kbytes", "UINT", NULL,
      "The amount of RAM bytes to purchase for the new account in kibibytes (KiB)", false},
     {"--buy-ram-bytes", "UINT", NULL,
      "The amount of RAM bytes to purchase for the new account in bytes", false},
     {"--buy-ram", "TEXT", NULL, "The amount of RAM bytes to purchase for the new account in tokens",
      false},
-    {"--transfer", NULL, NULL, "Transfer voting power and right to unstake tokens to receiver", false},
+    {"--transfer", NULL, NULL, "Transfer voting power and right to unstake tokens to receiver",
+     false},
     CPS_CLI_TRX_OPTIONS,
     {0},
 };
@@ -751,7 +774,8 @@ static const cps_cli_positional buyram_positionals[] = {
     {"payer", "TEXT", "The account paying for RAM", true},
     {"receiver", "TEXT", "The account receiving bought RAM", true},
     {"amount", "TEXT",
-     "The amount of tokens to pay for RAM, or number of bytes/kibibytes of RAM if --bytes/--kbytes is set",
+     "The amount of tokens to pay for RAM, or number of bytes/kibibytes of RAM if --bytes/--kbytes "
+     "is set",
      true},
     {0},
 };
@@ -779,7 +803,8 @@ static const cps_cli_command cmd_sellram = {
 static const cps_cli_option delegatebw_options[] = {
     {"--buyram", "TEXT", NULL, "The amount of tokens to buy RAM with", false},
     {"--buy-ram-bytes", "UINT", NULL, "The amount of RAM to buy in bytes", false},
-    {"--transfer", NULL, NULL, "Transfer voting power and right to unstake tokens to receiver", false},
+    {"--transfer", NULL, NULL, "Transfer voting power and right to unstake tokens to receiver",
+     false},
     CPS_CLI_TRX_OPTIONS,
     {0},
 };
@@ -801,7 +826,8 @@ static const cps_cli_command cmd_delegatebw = {
 static const cps_cli_positional undelegatebw_positionals[] = {
     {"from", "TEXT", "The account undelegating bandwidth", true},
     {"receiver", "TEXT", "The account to undelegate bandwidth from", true},
-    {"unstake_net_quantity", "TEXT", "The amount of tokens to undelegate for network bandwidth", true},
+    {"unstake_net_quantity", "TEXT", "The amount of tokens to undelegate for network bandwidth",
+     true},
     {"unstake_cpu_quantity", "TEXT", "The amount of tokens to undelegate for CPU bandwidth", true},
     {0},
 };
@@ -1020,10 +1046,10 @@ static const cps_cli_command cmd_bidnameinfo = {
 };
 
 static const cps_cli_command *const system_subcommands[] = {
-    &cmd_newaccount,   &cmd_regproducer, &cmd_unregprod,   &cmd_voteproducer, &cmd_listproducers,
-    &cmd_delegatebw,   &cmd_undelegatebw, &cmd_listbw,     &cmd_refund,       &cmd_bidname,
-    &cmd_bidnameinfo,  &cmd_bidrefund,   &cmd_buyram,      &cmd_sellram,      &cmd_claimrewards,
-    &cmd_regproxy,     &cmd_unregproxy,  NULL,
+    &cmd_newaccount,  &cmd_regproducer,  &cmd_unregprod, &cmd_voteproducer, &cmd_listproducers,
+    &cmd_delegatebw,  &cmd_undelegatebw, &cmd_listbw,    &cmd_refund,       &cmd_bidname,
+    &cmd_bidnameinfo, &cmd_bidrefund,    &cmd_buyram,    &cmd_sellram,      &cmd_claimrewards,
+    &cmd_regproxy,    &cmd_unregproxy,   NULL,
 };
 
 const cps_cli_command cps_cli_cmd_system = {

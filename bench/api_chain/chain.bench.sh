@@ -3,36 +3,5 @@
 # development chain at a free port, runs bench/api_chain/chain_bench.js, then stops the node with SIGINT
 # and checks it exits cleanly.
 set -u
-cd "$(dirname "$0")/../.."
-build=${CPS_BUILD:-build}
-export NODE_PATH=$PWD/node_modules
-fail() { echo "e2e: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
-[[ -x $build/cpsd ]] || fail "missing $build/cpsd"
-[[ -f $build/contracts/eosio.token.wasm ]] || fail "missing $build/contracts/eosio.token.wasm"
-command -v node >/dev/null || fail "node is not installed"
-tmp=$(mktemp -d)
-pid=
-cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-"$build/cpsd" --data-dir "$tmp/data" --http-server-address 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-port=
-for _ in $(seq 1 200); do
-  port=$(sed -n 's/^cpsd listening on port //p' "$tmp/out")
-  [[ -n $port ]] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-done
-[[ -n $port ]] || { cat "$tmp/err" >&2; fail "cpsd did not start"; }
-timeout 300 node bench/api_chain/chain_bench.js "http://127.0.0.1:$port" "$build" >"$tmp/js" 2>&1
-rc=$?
-cat "$tmp/js"
-read -r p f < <(sed -nE 's/^bench: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$tmp/js") || { p=0; f=1; }
-[[ $rc -ne 0 && $f -eq 0 ]] && f=1
-kill -INT "$pid"
-wait "$pid"
-src=$?
-pid=
-if [[ $src -eq 0 ]]; then p=$((p + 1)); else echo "cpsd exited with $src" >&2; tail -20 "$tmp/err" >&2; f=$((f + 1)); fi
-echo "$p passed, $f failed"
-[[ $f -eq 0 ]]
+source "$(dirname "$0")/../../tests/lib/cpsd_js.sh"
+cpsd_js_run bench bench/api_chain/chain_bench.js bench "contracts/eosio.token.wasm"

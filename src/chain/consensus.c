@@ -54,6 +54,10 @@ struct cps_chain_consensus {
     cps_checksum256 final_id;
     uint32_t final_num;
     cps_chain_consensus_stats stats;
+    /* ring of the last latencies measured; the next write goes to latency_count % WINDOW */
+    cps_chain_consensus_latency latency[CPS_CHAIN_CONSENSUS_LATENCY_WINDOW];
+    uint64_t latency_count;
+    char apply_error[512]; /* why the last block that failed to apply failed */
 };
 
 /* ---- schedules -------------------------------------------------------------------------------- */
@@ -167,19 +171,23 @@ static void note_result(cps_chain_consensus *cs, const cps_chain_finality_result
 }
 
 /* Makes `id` (final by the rule, or the controller's LIB under a one-producer schedule) the
- * fork db's root, after the controller wrote it as irreversible. */
-static int advance_root(cps_chain_consensus *cs, const cps_checksum256 *id, uint32_t num)
+ * fork db's root, after the controller wrote it as irreversible. With `measure`, the latency
+ * of each newly final block is recorded (only for finality by votes: a one-producer block is
+ * final at its commit). */
+static int advance_root(cps_chain_consensus *cs, const cps_checksum256 *id, uint32_t num,
+                        bool measure)
 {
     const cps_chain_fork_entry *root = cps_chain_fork_db_root(cs->db);
     if (num <= root->facts.block_num) return 0;
     cps_checksum256 *ids = NULL;
     size_t count = 0;
     int64_t now = cps_time_now_us();
-    /* latency of each newly final block: its slot's time (when it was produced) to now */
+    /* latency of each newly final block: its slot's time (when it was produced) to now;
+     * walked from `id` down, so slots[i] belongs to block num - i */
     uint32_t *slots = NULL;
     size_t nslots = 0;
     cps_checksum256 walk = *id;
-    slots = calloc(num - root->facts.block_num, sizeof *slots);
+    if (measure) slots = calloc(num - root->facts.block_num, sizeof *slots);
     for (const cps_chain_fork_entry *e = cps_chain_fork_db_get(cs->db, &walk);
          slots && e && e->facts.block_num > root->facts.block_num;
          e = cps_chain_fork_db_get(cs->db, &walk)) {
@@ -193,11 +201,13 @@ static int advance_root(cps_chain_consensus *cs, const cps_checksum256 *id, uint
         return rc;
     }
     cps_chain_finality_follow_root(cs->fin);
-    for (size_t i = 0; i < nslots; i++) {
+    for (size_t i = nslots; i-- > 0;) { /* oldest first, so the ring stays in block order */
         int64_t lat = now - cps_block_timestamp_to_us(slots[i]);
         cs->stats.finality_samples++;
         cs->stats.sum_finality_us += lat;
         cs->stats.last_finality_us = lat;
+        cs->latency[cs->latency_count++ % CPS_CHAIN_CONSENSUS_LATENCY_WINDOW] =
+            (cps_chain_consensus_latency){num - (uint32_t)i, lat};
     }
     free(slots);
     return 0;
@@ -227,7 +237,7 @@ static int apply_final(cps_chain_consensus *cs)
         }
         if (!rc && num > cps_chain_controller_lib_num(cs->ctl))
             rc = cps_chain_controller_set_lib(cs->ctl, num);
-        if (!rc) rc = advance_root(cs, &id, num);
+        if (!rc) rc = advance_root(cs, &id, num, true);
         if (!rc) {
             cps_log_debug(MOD, "block %u is final", num);
             if (cs->cb.final) cs->cb.final(cs->cb.ctx, num, &id);
@@ -246,7 +256,7 @@ static int follow_controller_lib(cps_chain_consensus *cs)
     cps_checksum256 id;
     cps_chain_controller_lib_id(cs->ctl, &id);
     if (!cps_chain_fork_db_get(cs->db, &id)) return 0;
-    int rc = advance_root(cs, &id, lib);
+    int rc = advance_root(cs, &id, lib, false);
     if (!rc && cs->cb.final) cs->cb.final(cs->cb.ctx, lib, &id);
     return rc;
 }
@@ -341,6 +351,7 @@ static int apply_branch(cps_chain_consensus *cs, const cps_chain_fork_branches *
             snprintf(why, sizeof why, "%s", cps_last_error());
             cps_log_warn(MOD, "block %u does not apply (%s): dropped with its descendants",
                          block_num_of(&bid), why);
+            snprintf(cs->apply_error, sizeof cs->apply_error, "%s", why);
             if (cps_chain_fork_db_remove(cs->db, &bid) != 0)
                 cps_log_error(MOD, "cannot drop block: %s", cps_last_error());
             *failed = true;
@@ -439,7 +450,7 @@ int cps_chain_consensus_open(const cps_chain_consensus_options *opt, cps_chain_c
     cs->ctl = opt->ctl;
     cs->cb = opt->cb;
     cps_chain_block_facts root;
-    cps_chain_fork_db_options dbo;
+    cps_chain_fork_db_options dbo = {0}; /* default bounds */
     cps_chain_finality_fork_db_options(&dbo);
     int rc = lib_facts(cs->ctl, &root);
     if (!rc) rc = cps_chain_fork_db_open(&root, &dbo, &cs->db);
@@ -512,7 +523,8 @@ int cps_chain_consensus_on_block(cps_chain_consensus *cs, const uint8_t *raw, si
     rc = switch_to_best(cs, head_changed);
     if (!rc) rc = apply_final(cs);
     if (!rc && !cps_chain_fork_db_get(cs->db, &id))
-        return cps_fail(CPS_ERR_BLOCK, "block %u did not apply", block_num_of(&id));
+        return cps_fail(CPS_ERR_BLOCK, "block %u did not apply: %s", block_num_of(&id),
+                        cs->apply_error);
     return rc;
 }
 
@@ -599,4 +611,17 @@ cps_chain_fork_db *cps_chain_consensus_fork_db(cps_chain_consensus *cs)
 void cps_chain_consensus_get_stats(const cps_chain_consensus *cs, cps_chain_consensus_stats *out)
 {
     *out = cs->stats;
+}
+
+size_t cps_chain_consensus_latencies(const cps_chain_consensus *cs, uint32_t since,
+                                     cps_chain_consensus_latency *out, size_t max)
+{
+    const uint64_t window = CPS_CHAIN_CONSENSUS_LATENCY_WINDOW;
+    uint64_t first = cs->latency_count > window ? cs->latency_count - window : 0;
+    size_t n = 0;
+    for (uint64_t i = first; i < cs->latency_count && n < max; i++) {
+        const cps_chain_consensus_latency *l = &cs->latency[i % window];
+        if (l->block_num >= since) out[n++] = *l;
+    }
+    return n;
 }

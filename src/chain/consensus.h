@@ -106,4 +106,17 @@ typedef struct cps_chain_consensus_stats {
 } cps_chain_consensus_stats;
 void cps_chain_consensus_get_stats(const cps_chain_consensus *cs, cps_chain_consensus_stats *out);
 
+/* The latency of each of the last CPS_CHAIN_CONSENSUS_LATENCY_WINDOW blocks this node saw final
+ * by votes (same measure as the stats), kept so a caller can take percentiles over a window of
+ * block numbers (the node's GET /v1/chain/get_finality_evidence, the finality benchmark). */
+#define CPS_CHAIN_CONSENSUS_LATENCY_WINDOW 4096
+typedef struct cps_chain_consensus_latency {
+    uint32_t block_num;
+    int64_t us; /* block timestamp -> seen final here */
+} cps_chain_consensus_latency;
+/* Copies into out (caller-owned, room for max) the kept samples of blocks numbered >= since,
+ * oldest first; returns how many were copied. */
+size_t cps_chain_consensus_latencies(const cps_chain_consensus *cs, uint32_t since,
+                                     cps_chain_consensus_latency *out, size_t max);
+
 #endif

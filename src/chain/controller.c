@@ -1964,19 +1964,24 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
         cps_abi_arena_free(&a);
         return rc;
     }
+    /* signatures recovered ahead on helper threads; the transactions still apply in order */
+    cps_chain_block_keys *bkeys = cps_chain__block_keys_recover(c, &blk);
     for (uint32_t i = 0; i < blk.transaction_count && !rc; i++) {
         const cps_transaction_receipt *tr = &blk.transactions[i];
         cps_buf pb = {0};
         if (!tr->is_packed) {
             rc = cps_chain__push_scheduled(c, &tr->trx_id, tr, NULL);
         } else {
+            const cps_public_key *keys = cps_chain__block_keys_get(bkeys, i);
             rc = cps_abi_packed_transaction_pack(&pb, &tr->packed);
-            if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
+            if (!rc && keys) rc = cps_chain__push_transaction_keys(c, pb.data, pb.size, tr, keys);
+            else if (!rc) rc = cps_chain__push_transaction(c, pb.data, pb.size, tr, NULL);
         }
         if (!rc) rc = cps_chain__config_sync(c);
         if (rc) cps_fail_prefix(CPS_ERR_BLOCK, "block %u, transaction %u", c->pending.block_num, i);
         cps_buf_free(&pb);
     }
+    cps_chain__block_keys_free(bkeys);
     cps_arena mine = {0};
     cps_signed_block built;
     cps_checksum256 digest;

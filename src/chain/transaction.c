@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MOD "chain"
 
@@ -30,6 +31,10 @@ typedef struct action_group {
     size_t notified_count, notified_cap;
     uint32_t *inlines; /* ordinals of inline actions to run after the notifications */
     size_t inline_count, inline_cap;
+    /* sha256 of the packed action, the same for every receiver of the group (notifications
+     * carry the action unchanged): computed once */
+    cps_checksum256 act_digest;
+    bool has_act_digest;
 } action_group;
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -186,13 +191,26 @@ int cps_chain__permission_lookup(void *ctx, const cps_permission_level *level,
     return 0;
 }
 
+/* The raw chain.perm record of level (u64 parent | u64 last_updated | u64 last_used |
+ * authority), borrowed from the pending view; CPS_ERR_NOT_FOUND when absent. For the questions
+ * that need only its existence or its parent: decoding the whole authority (an arena, its
+ * arrays) for them was a visible share of every transaction's authorization check. */
+static int perm_record(cps_chain_controller *c, const cps_permission_level *level, cps_bytes *v)
+{
+    uint8_t key[16];
+    cps_chain__key_name(key, level->actor);
+    cps_chain__key_name(key + 8, level->permission);
+    int rc = cps_state_get(cps_chain__view(c), c->t_perm, key, 16, v);
+    if (!rc && v->size < 24) return cps_fail(CPS_ERR_DB_CORRUPT, "chain.perm record");
+    return rc;
+}
+
 int cps_chain__permission_parent(void *ctx, const cps_permission_level *level, cps_name *parent)
 {
     cps_chain_lookup_ctx *l = ctx;
-    cps_arena a = {0};
-    int rc = cps_chain__perm_get(l->c, NULL, level->actor, level->permission, &a, parent, NULL, NULL,
-                                 NULL);
-    cps_abi_arena_free(&a);
+    cps_bytes v;
+    int rc = perm_record(l->c, level, &v);
+    if (!rc) *parent = cps_load_u64(v.data);
     return rc;
 }
 
@@ -214,33 +232,43 @@ static int minimum_permission(cps_chain_controller *c, cps_name actor, cps_name 
     return 0;
 }
 
-static int declared_satisfies(cps_chain_controller *c, const cps_permission_level *declared,
-                              const cps_permission_level *required, const char *what)
+/* "action code::name", for error messages only (formatting it for every action cost as much as
+ * a state read). */
+static const char *action_what(const cps_action *act, char what[64])
 {
+    char n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
+    snprintf(what, 64, "action %s::%s", name_str(act->account, n1), name_str(act->name, n2));
+    return what;
+}
+
+static int declared_satisfies(cps_chain_controller *c, const cps_permission_level *declared,
+                              const cps_permission_level *required, const cps_action *act)
+{
+    char what[64];
     cps_chain_lookup_ctx l = {c, {0}};
     bool ok = false;
     int rc = cps_chain_permission_satisfies(cps_chain__permission_parent, &l, declared, required, &ok);
     cps_abi_arena_free(&l.arena);
     char a[CPS_NAME_STR_MAX], p[CPS_NAME_STR_MAX], ra[CPS_NAME_STR_MAX], rp[CPS_NAME_STR_MAX];
     if (rc == CPS_ERR_NOT_FOUND)
-        return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist", what,
-                        name_str(required->actor, ra), name_str(required->permission, rp));
+        return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist",
+                        action_what(act, what), name_str(required->actor, ra),
+                        name_str(required->permission, rp));
     if (rc) return rc;
     if (!ok)
         return cps_fail(CPS_ERR_AUTH,
                         "%s declares irrelevant authority '{\"actor\":\"%s\",\"permission\":\"%s\"}'; "
                         "minimum authority is {\"actor\":\"%s\",\"permission\":\"%s\"}",
-                        what, name_str(declared->actor, a), name_str(declared->permission, p),
+                        action_what(act, what), name_str(declared->actor, a),
+                        name_str(declared->permission, p),
                         name_str(required->actor, ra), name_str(required->permission, rp));
     return 0;
 }
 
 static bool perm_exists(cps_chain_controller *c, const cps_permission_level *l)
 {
-    cps_arena a = {0};
-    int rc = cps_chain__perm_get(c, NULL, l->actor, l->permission, &a, NULL, NULL, NULL, NULL);
-    cps_abi_arena_free(&a);
-    return rc == 0;
+    cps_bytes v;
+    return perm_record(c, l, &v) == 0;
 }
 
 /* The per-action part of authorization_manager::check_authorization: every declared level
@@ -249,11 +277,11 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
 {
     const cps_name eosio = cps_abi_name("eosio");
     char what[64], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX];
-    snprintf(what, sizeof what, "action %s::%s", name_str(act->account, n1), name_str(act->name, n2));
     for (uint32_t i = 0; i < act->authorization_count; i++) {
         const cps_permission_level *d = &act->authorization[i];
         if (!perm_exists(c, d))
-            return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist", what,
+            return cps_fail(CPS_ERR_AUTH, "%s: permission %s@%s does not exist",
+                            action_what(act, what),
                             name_str(d->actor, n1), name_str(d->permission, n2));
     }
     if (act->account == eosio) {
@@ -266,14 +294,16 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
         if (special && nm != cps_abi_name("canceldelay")) {
             for (int k = 0; k < 3; k++)
                 if (cps_read_u64(&r, &f[k]) && k < 2)
-                    return cps_fail(CPS_ERR_TX, "%s: malformed action data", what);
+                    return cps_fail(CPS_ERR_TX, "%s: malformed action data",
+                                    action_what(act, what));
             if (act->authorization_count != 1)
-                return cps_fail(CPS_ERR_AUTH, "%s: exactly one authorization is required", what);
+                return cps_fail(CPS_ERR_AUTH, "%s: exactly one authorization is required",
+                                action_what(act, what));
             const cps_permission_level *d = &act->authorization[0];
             if (d->actor != f[0])
                 return cps_fail(CPS_ERR_AUTH,
                                 "%s: the owner of the affected permission needs to be the actor "
-                                "of the declared authorization", what);
+                                "of the declared authorization", action_what(act, what));
             cps_permission_level req = {f[0], 0};
             if (nm == cps_abi_name("updateauth")) {
                 req.permission = f[1];
@@ -287,7 +317,7 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
                 if (rc) return rc;
                 if (any) return 0;
             }
-            return declared_satisfies(c, d, &req, what);
+            return declared_satisfies(c, d, &req, act);
         }
         if (special) {
             /* check_canceldelay_authorization: one declared level satisfying canceling_auth */
@@ -296,8 +326,9 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
                                               "authorization");
             cps_permission_level canceling;
             if (cps_abi_permission_level_unpack(&r, &canceling))
-                return cps_fail(CPS_ERR_TX, "%s: malformed action data", what);
-            return declared_satisfies(c, &act->authorization[0], &canceling, what);
+                return cps_fail(CPS_ERR_TX, "%s: malformed action data",
+                                    action_what(act, what));
+            return declared_satisfies(c, &act->authorization[0], &canceling, act);
         }
     }
     for (uint32_t i = 0; i < act->authorization_count; i++) {
@@ -307,7 +338,7 @@ static int check_action_permissions(cps_chain_controller *c, const cps_action *a
         int rc = minimum_permission(c, d->actor, act->account, act->name, &req.permission, &any);
         if (rc) return rc;
         if (any) continue;
-        if ((rc = declared_satisfies(c, d, &req, what))) return rc;
+        if ((rc = declared_satisfies(c, d, &req, act))) return rc;
     }
     return 0;
 }
@@ -424,13 +455,18 @@ static int push_digest(cps_chain_trx_context *tc, const cps_checksum256 *d)
 
 /* The receipt of an action on one receiver (apply_context::finalize_trace): sequences advance
  * and the receipt's digest becomes an action_mroot leaf. */
-static int make_receipt(cps_chain_trx_context *tc, cps_chain_action_trace *a, const cps_action *act)
+static int make_receipt(cps_chain_trx_context *tc, action_group *g, cps_chain_action_trace *a,
+                        const cps_action *act)
 {
     cps_chain_controller *c = tc->chain;
     cps_buf b = {0};
-    int rc = cps_abi_action_pack(&b, act);
-    if (rc) goto out;
-    cps_sha256(b.data, b.size, a->act_digest.b);
+    int rc = 0;
+    if (!g->has_act_digest) {
+        if ((rc = cps_abi_action_pack(&b, act))) goto out;
+        cps_sha256(b.data, b.size, g->act_digest.b);
+        g->has_act_digest = true;
+    }
+    a->act_digest = g->act_digest;
     if ((rc = cps_chain__next_global_sequence(c, &a->global_sequence))) goto out;
     cps_chain_account acct;
     if ((rc = cps_chain__account_get(c, NULL, a->receiver, &acct))) goto out;
@@ -463,7 +499,7 @@ static int make_receipt(cps_chain_trx_context *tc, cps_chain_action_trace *a, co
             a->auth_sequence_count++;
         }
     }
-    if ((rc = cps_chain__account_get(c, NULL, a->receiver, &acct))) goto out;
+    /* the sequence bumps above leave the code and ABI sequences as read at the start */
     a->code_sequence = acct.code_sequence;
     a->abi_sequence = acct.abi_sequence;
     a->has_receipt = true;
@@ -515,13 +551,15 @@ static int exec_one(cps_chain_trx_context *tc, action_group *g, uint32_t ordinal
         cps_state_db_reset(c->db, cps_chain__view(c), a->receiver, cps_chain__ram_hook, tc);
     }
     uint64_t used_before = tc->cpu_used_units;
-    bool handled = false;
+    bool handled = false, native = false;
     if (!ctx.context_free && a->receiver == cps_abi_name("eosio") &&
-        act.account == cps_abi_name("eosio"))
+        act.account == cps_abi_name("eosio")) {
+        native = true;
         rc = cps_chain__native_apply(&ctx, &handled);
+    }
     if (!rc) {
         /* re-read: a native setcode may just have installed code on the receiver */
-        rc = cps_chain__account_get(c, NULL, a->receiver, &recv);
+        if (native) rc = cps_chain__account_get(c, NULL, a->receiver, &recv);
         bool has_code = false;
         for (int i = 0; i < 32; i++) has_code |= recv.code_hash.b[i] != 0;
         if (!rc && has_code) rc = cps_chain__run_wasm(&ctx, &recv);
@@ -542,7 +580,7 @@ static int exec_one(cps_chain_trx_context *tc, action_group *g, uint32_t ordinal
     a->cpu_units = tc->cpu_used_units - used_before;
     if (rc) return rc;
     a->execution_index = ++((trx_internal *)tc->internal)->executed;
-    return make_receipt(tc, a, &act);
+    return make_receipt(tc, g, a, &act);
 }
 
 int cps_chain__execute_action(cps_chain_trx_context *tc, uint32_t ordinal, uint32_t depth)
@@ -789,17 +827,20 @@ static int validate_header(cps_chain_controller *c, const cps_transaction *t, in
 {
     const cps_chain_config *cfg = &c->config;
     int64_t exp_us = (int64_t)t->header.expiration * 1000000;
-    char e[CPS_TIME_STR_MAX], n[CPS_TIME_STR_MAX];
-    cps_abi_time_point_sec_to_string(t->header.expiration, e);
-    cps_abi_time_point_to_string(now_us, n);
-    if (exp_us < now_us)
-        return cps_fail(CPS_ERR_TX_EXPIRED, "transaction has expired: expiration is %s and pending "
-                                            "block time is %s", e, n);
-    if (exp_us > now_us + (int64_t)cfg->max_transaction_lifetime * 1000000)
+    bool expired = exp_us < now_us;
+    if (expired || exp_us > now_us + (int64_t)cfg->max_transaction_lifetime * 1000000) {
+        /* the times as text only for the message (formatting them cost a state read's worth) */
+        char e[CPS_TIME_STR_MAX], n[CPS_TIME_STR_MAX];
+        cps_abi_time_point_sec_to_string(t->header.expiration, e);
+        cps_abi_time_point_to_string(now_us, n);
+        if (expired)
+            return cps_fail(CPS_ERR_TX_EXPIRED, "transaction has expired: expiration is %s and "
+                                                "pending block time is %s", e, n);
         return cps_fail(CPS_ERR_TX_EXPIRED,
                         "transaction expiration %s is too far in the future relative to the "
                         "reference time of %s (max lifetime %u s)", e, n,
                         cfg->max_transaction_lifetime);
+    }
     /* TaPoS: the block summary of ref_block_num must carry ref_block_prefix */
     uint8_t key[2] = {(uint8_t)(t->header.ref_block_num >> 8), (uint8_t)t->header.ref_block_num};
     cps_bytes v;
@@ -1006,14 +1047,132 @@ cps_bytes cps_chain_trx_meta_packed(const cps_chain_trx_meta *m)
 }
 
 static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
-                    const cps_chain_trx_meta *meta, const cps_transaction_receipt *receipt,
+                    const cps_chain_trx_meta *meta, const cps_public_key *given_keys,
+                    const cps_transaction_receipt *receipt,
                     cps_chain_transaction_trace **trace_out);
 
 int cps_chain__push_transaction(cps_chain_controller *c, const uint8_t *packed, size_t n,
                                 const cps_transaction_receipt *receipt,
                                 cps_chain_transaction_trace **trace_out)
 {
-    return push_trx(c, packed, n, NULL, receipt, trace_out);
+    return push_trx(c, packed, n, NULL, NULL, receipt, trace_out);
+}
+
+int cps_chain__push_transaction_keys(cps_chain_controller *c, const uint8_t *packed, size_t n,
+                                     const cps_transaction_receipt *receipt,
+                                     const cps_public_key *keys)
+{
+    return push_trx(c, packed, n, NULL, keys, receipt, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Keys of a block's input transactions, recovered ahead on helper threads (replay and blocks
+ * from peers; nodeos recovers them on its thread pool as well). The block is then applied in
+ * order on the calling thread with the keys given, so the serial part no longer waits on
+ * libsecp256k1. A receipt whose keys could not be recovered here (malformed bytes, a bad
+ * signature) takes the ordinary path, which reports the error exactly as before.
+ * ------------------------------------------------------------------------------------------ */
+struct cps_chain_block_keys {
+    uint32_t count;      /* receipts in the block */
+    size_t *offset;      /* per receipt: index of its first key in keys */
+    int *result;         /* per receipt: 0 = keys recovered, else not (scheduled or failed) */
+    cps_public_key *keys;
+};
+
+typedef struct block_keys_job {
+    const cps_signed_block *blk;
+    const cps_checksum256 *chain_id;
+    cps_chain_block_keys *bk;
+    uint32_t from, step;
+} block_keys_job;
+
+static void *block_keys_worker(void *arg)
+{
+    block_keys_job *j = arg;
+    cps_arena a = {0};
+    a.limit = 64u << 20;
+    for (uint32_t i = j->from; i < j->bk->count; i += j->step) {
+        const cps_transaction_receipt *tr = &j->blk->transactions[i];
+        if (!tr->is_packed) continue;
+        const cps_packed_transaction *p = &tr->packed;
+        cps_bytes raw;
+        cps_abi_arena_reset(&a);
+        int rc = cps_abi_packed_transaction_raw(p, &a, &raw);
+        if (rc) {
+            j->bk->result[i] = rc;
+            continue;
+        }
+        cps_checksum256 digest;
+        cps_abi_signing_digest_raw(j->chain_id, raw.data, raw.size,
+                                   p->packed_context_free_data.data,
+                                   p->packed_context_free_data.size, &digest);
+        for (uint32_t k = 0; k < p->signature_count && !rc; k++)
+            rc = cps_recover(&p->signatures[k], digest.b, &j->bk->keys[j->bk->offset[i] + k]);
+        j->bk->result[i] = rc;
+    }
+    cps_abi_arena_free(&a);
+    return NULL;
+}
+
+cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
+                                                    const cps_signed_block *blk)
+{
+    uint32_t n = blk->transaction_count;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (blk->transactions[i].is_packed) total += blk->transactions[i].packed.signature_count;
+    /* Worth threads only for a block with some signatures: a small one recovers as before. */
+    if (total < 16) return NULL;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t helpers = c->signature_threads ? c->signature_threads
+                                            : (cpus > 1 ? (uint32_t)(cpus - 1) : 0);
+    if (helpers > 15) helpers = 15;
+    if (helpers == 0) return NULL; /* one core: recovering ahead would gain nothing */
+    cps_chain_block_keys *bk = calloc(1, sizeof *bk);
+    if (!bk) return NULL;
+    bk->count = n;
+    bk->offset = calloc(n, sizeof *bk->offset);
+    bk->result = malloc(n * sizeof *bk->result);
+    bk->keys = calloc(total, sizeof *bk->keys);
+    if (!bk->offset || !bk->result || !bk->keys) {
+        cps_chain__block_keys_free(bk);
+        return NULL; /* no memory to spare: every transaction recovers its own keys */
+    }
+    size_t off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bk->offset[i] = off;
+        bk->result[i] = 1;
+        if (blk->transactions[i].is_packed) off += blk->transactions[i].packed.signature_count;
+    }
+    pthread_t tids[15];
+    block_keys_job jobs[16];
+    uint32_t step = helpers + 1, started = 0;
+    for (uint32_t t = 0; t < step; t++) jobs[t] = (block_keys_job){blk, &c->chain_id, bk, t, step};
+    for (uint32_t t = 0; t < helpers; t++) {
+        if (pthread_create(&tids[t], NULL, block_keys_worker, &jobs[t + 1])) break;
+        started++;
+    }
+    /* The calling thread takes share 0, and the shares of any thread that did not start. */
+    block_keys_worker(&jobs[0]);
+    for (uint32_t t = started; t < helpers; t++) block_keys_worker(&jobs[t + 1]);
+    for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    cps_clear_error(); /* a failure here is reported again, on the ordinary path */
+    return bk;
+}
+
+const cps_public_key *cps_chain__block_keys_get(const cps_chain_block_keys *bk, uint32_t i)
+{
+    if (!bk || i >= bk->count || bk->result[i]) return NULL;
+    return &bk->keys[bk->offset[i]];
+}
+
+void cps_chain__block_keys_free(cps_chain_block_keys *bk)
+{
+    if (!bk) return;
+    free(bk->offset);
+    free(bk->result);
+    free(bk->keys);
+    free(bk);
 }
 
 int cps_chain_controller_push_prepared(cps_chain_controller *c, const cps_chain_trx_meta *m,
@@ -1024,7 +1183,7 @@ int cps_chain_controller_push_prepared(cps_chain_controller *c, const cps_chain_
         return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
     if (memcmp(m->chain_id.b, c->chain_id.b, 32))
         return cps_fail(CPS_ERR_INVALID_ARG, "the transaction was prepared for another chain");
-    return push_trx(c, m->packed, m->packed_size, m, NULL, trace);
+    return push_trx(c, m->packed, m->packed_size, m, NULL, NULL, trace);
 }
 
 void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *cpu_us,
@@ -1035,9 +1194,11 @@ void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *c
 }
 
 /* One transaction; with `meta` its decoding and recovered keys are taken from there (and
- * packed/n are meta's bytes). */
+ * packed/n are meta's bytes); with `given_keys` (one per signature, recovered from these very
+ * bytes by cps_chain__block_keys_recover) the keys are taken from there. */
 static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
-                    const cps_chain_trx_meta *meta, const cps_transaction_receipt *receipt,
+                    const cps_chain_trx_meta *meta, const cps_public_key *given_keys,
+                    const cps_transaction_receipt *receipt,
                     cps_chain_transaction_trace **trace_out)
 {
     uint64_t t0 = cps_time_mono_ns();
@@ -1112,6 +1273,7 @@ static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
             goto done;
         }
         if (meta) memcpy(keys, meta->keys, p.signature_count * sizeof *keys);
+        else if (given_keys) memcpy(keys, given_keys, p.signature_count * sizeof *keys);
         else if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
         for (uint32_t i = 0; i < p.signature_count; i++)
             for (uint32_t k = 0; k < i; k++)

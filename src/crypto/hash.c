@@ -24,7 +24,13 @@ void cps_sha1(const void *data, size_t n, uint8_t out[20])
 
 void cps_sha256(const void *data, size_t n, uint8_t out[32])
 {
-    SHA256((const unsigned char *)data, n, out);
+    /* Not SHA256(): in OpenSSL 3 the one-shot goes through EVP_Q_digest, which fetches the
+     * algorithm from the provider on every call — several times the cost of hashing the few
+     * dozen bytes of an id, a receipt or a merkle pair (the chain hashes many per transaction). */
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, n);
+    SHA256_Final(out, &c);
 }
 
 void cps_sha512(const void *data, size_t n, uint8_t out[64])

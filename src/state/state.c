@@ -713,6 +713,23 @@ int cps_state_session_squash(cps_state *st, uint32_t level)
     int err = check_top(st, level);
     if (err) return err;
     size_t start = st->sessions[level - 1].rec_start, kept = start;
+    if (level == 1 && start == 0 && (st->block_flags & CPS_STATE_BLOCK_IRREVERSIBLE)) {
+        /* An irreversible block keeps no undo log (level 0 logs nothing; an abort drops the
+         * whole LMDB transaction), so what the outermost session saved is needed by nobody once
+         * it is squashed into the block. Dropping it keeps the undo map at one transaction's
+         * size instead of a whole block's (a hot, cache-missing table) and frees its memory. */
+        for (size_t i = 0; i < st->nrecs; i++) {
+            undo_rec *r = st->recs[i];
+            if (r->dead) continue;
+            undo_rec **slot = map_slot(st, r->hash, r->table, r->bytes, r->key_len);
+            if (*slot == r) map_remove_slot(st, slot);
+        }
+        if (st->map.count) map_clear(st); /* nothing else can be in it: be safe all the same */
+        st->nrecs = 0;
+        arena_release(st, st->sessions[0].mark);
+        st->level = 0;
+        return 0;
+    }
     for (size_t i = start; i < st->nrecs; i++) {
         undo_rec *r = st->recs[i];
         if (r->dead) continue;

@@ -287,6 +287,66 @@ TEST(blocks_logged_reopened_replayed_and_reapplied)
     free(dir2);
 }
 
+/* A block of many signed transfers (enough for push_block to recover their keys ahead on helper
+ * threads) is applied by another node to the same state; the same block with one signature
+ * altered, deep inside it, is refused and leaves nothing behind. */
+TEST(a_block_of_many_signed_transfers_is_validated_and_a_bad_signature_refused)
+{
+    char *dir = ctl_tempdir(), *dir2 = ctl_tempdir();
+    cps_chain_controller *c = NULL, *d = NULL;
+    ASSERT_OK(ctl_open(dir, &c));
+    cps_buf blocks[8] = {{0}};
+    size_t n;
+    ASSERT_OK(build_chain(c, blocks, &n));
+    cps_private_key alice = ctl_key(1), bob = ctl_key(2);
+    ASSERT_OK(ctl_start(c));
+    for (uint32_t i = 0; i < 40; i++) {
+        char json[160];
+        snprintf(json, sizeof json,
+                 "{\"from\":\"%s\",\"to\":\"%s\",\"quantity\":\"0.0001 CPS\",\"memo\":\"m%u\"}",
+                 i % 2 ? "bob" : "alice", i % 2 ? "alice" : "bob", i);
+        ASSERT_OK(token_action(c, "transfer", i % 2 ? "bob@active" : "alice@active",
+                               i % 2 ? &bob : &alice, json, i, NULL));
+    }
+    ASSERT_OK(ctl_finish(c, &blocks[n]));
+    uint8_t h1[32], h2[32], before[32];
+    ASSERT_OK(cps_chain_controller_state_hash(c, h1));
+
+    ASSERT_OK(ctl_open(dir2, &d));
+    for (size_t i = 0; i < n; i++) ASSERT_OK(cps_chain_controller_push_block(d, blocks[i].data, blocks[i].size));
+    ASSERT_OK(cps_chain_controller_state_hash(d, before));
+
+    /* transaction 30's signature altered (s, so it still parses): the block must be refused */
+    cps_arena a = {0};
+    cps_signed_block blk;
+    ASSERT_OK(cps_abi_signed_block_decode(blocks[n].data, blocks[n].size, &a, &blk));
+    ASSERT_EQ(blk.transaction_count, 40);
+    ASSERT(blk.transactions[30].is_packed);
+    ASSERT_EQ(blk.transactions[30].packed.signature_count, 1);
+    cps_signature *sig = &blk.transactions[30].packed.signatures[0];
+    sig->data[50] ^= 0x01;
+    cps_buf bad = {0};
+    ASSERT_OK(cps_abi_signed_block_pack(&bad, &blk));
+    ASSERT_EQ(cps_chain_controller_push_block(d, bad.data, bad.size), CPS_ERR_AUTH);
+    ASSERT_CONTAINS(cps_last_error(), "transaction 30");
+    ASSERT_OK(cps_chain_controller_state_hash(d, h2));
+    ASSERT_MEM_EQ(before, h2, 32);
+
+    ASSERT_OK(cps_chain_controller_push_block(d, blocks[n].data, blocks[n].size));
+    ASSERT_OK(cps_chain_controller_state_hash(d, h2));
+    ASSERT_MEM_EQ(h1, h2, 32);
+    ASSERT_EQ(balance(d, "bob"), balance(c, "bob"));
+    cps_buf_free(&bad);
+    cps_abi_arena_free(&a);
+    cps_chain_controller_close(c);
+    cps_chain_controller_close(d);
+    for (size_t i = 0; i <= n; i++) cps_buf_free(&blocks[i]);
+    ctl_rm_rf(dir);
+    ctl_rm_rf(dir2);
+    free(dir);
+    free(dir2);
+}
+
 int main(int argc, char **argv)
 {
     ctl_set_build_dir(argv[0]);

@@ -532,6 +532,60 @@ TEST(irreversible_blocks_keep_no_undo_log)
     tmpdb_remove(&d);
 }
 
+/* In an irreversible block a squash into the block drops the session's undo records (nothing
+ * can undo the block level): later sessions must still undo exactly their own writes, also on
+ * keys the dropped sessions wrote, nested sessions included, and the block commits the result. */
+TEST(irreversible_block_squash_drops_records_and_later_sessions_still_undo)
+{
+    tmpdb d;
+    ASSERT_OK(tmpdb_make(&d));
+    cps_state *st;
+    ASSERT_OK(tmpdb_open(&d, &st));
+    cps_state_table t;
+    ASSERT_OK(cps_state_table_open(st, "kv", &t));
+    ASSERT_OK(cps_state_block_begin(st, CPS_STATE_BLOCK_IRREVERSIBLE, NULL));
+    ASSERT_OK(put_str(st, t, "a", "0"));
+    uint32_t l1, l2;
+    for (int round = 0; round < 50; round++) {
+        /* a "transaction" with a nested session, squashed twice into the block */
+        char v[16];
+        snprintf(v, sizeof v, "%d", round);
+        ASSERT_OK(cps_state_session_push(st, &l1));
+        ASSERT_EQ(l1, 1);
+        ASSERT_OK(put_str(st, t, "a", v));
+        ASSERT_OK(cps_state_session_push(st, &l2));
+        ASSERT_OK(put_str(st, t, "a", "inner"));
+        ASSERT_OK(put_str(st, t, v, "row"));
+        ASSERT_OK(cps_state_session_squash(st, l2));
+        ASSERT_OK(put_str(st, t, "a", v));
+        ASSERT_OK(cps_state_session_squash(st, l1));
+        ASSERT_EQ(cps_state_session_level(st), 0);
+        /* a failing one on the same keys: undone back to what the squashed one left */
+        ASSERT_OK(cps_state_session_push(st, &l1));
+        ASSERT_OK(put_str(st, t, "a", "failed"));
+        ASSERT_OK(cps_state_remove(st, t, v, strlen(v)));
+        ASSERT_OK(put_str(st, t, "zz", "failed"));
+        ASSERT_OK(cps_state_session_undo(st, l1));
+        ASSERT_STR_EQ(pend(st, t, "a"), v);
+        ASSERT_STR_EQ(pend(st, t, v), "row");
+        ASSERT_STR_EQ(pend(st, t, "zz"), "-");
+    }
+    ASSERT_OK(cps_state_block_commit(st));
+    cps_state_view *v;
+    ASSERT_OK(cps_state_view_open(st, &v));
+    char buf[8];
+    ASSERT_OK(get_str(v, t, "a", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "49");
+    ASSERT_OK(get_str(v, t, "17", buf, sizeof buf));
+    ASSERT_STR_EQ(buf, "row");
+    uint64_t rows = 0;
+    ASSERT_OK(cps_state_count(v, t, &rows));
+    ASSERT_EQ(rows, 51);
+    cps_state_view_close(v);
+    cps_state_close(st);
+    tmpdb_remove(&d);
+}
+
 TEST(reopen_keeps_head_data_and_undo_logs)
 {
     tmpdb d;

@@ -28,6 +28,8 @@ typedef struct node {
     uint32_t pending_slot;
     bool stopping;
     cps_node_p2p *p2p;          /* NULL without P2P options */
+    cps_chain_consensus *cs;    /* fork db, finality, votes (consensus.h); NULL when stopped */
+    uint64_t finals_logged;     /* final blocks since the last latency line */
     bool waiting_sync;          /* a producer waiting until no peer is ahead */
     cps_buf *set_aside;         /* pending transactions put aside for a peer's block */
     size_t set_aside_count;
@@ -66,6 +68,7 @@ static void start_next_block(node *n)
         uv_timer_stop(&n->block_timer);
         return;
     }
+    n->waiting_sync = false;
     uint32_t slot = cps_block_timestamp_from_us(cps_time_now_us()) + 1;
     uint32_t head_slot = cps_chain_controller_head_timestamp(n->ctl);
     if (slot <= head_slot) slot = head_slot + 1;
@@ -103,7 +106,9 @@ static void on_block_time(uv_timer_t *t)
     if (n->stopping) return;
     if (cps_chain_controller_block_pending(n->ctl)) {
         cps_buf raw = {0};
-        int rc = cps_chain_controller_finalize_block(n->ctl, n->key);
+        /* the voter's guard against signing a slot twice, and the QC on the head */
+        int rc = cps_chain_consensus_prepare_block(n->cs, n->producer, n->pending_slot);
+        if (!rc) rc = cps_chain_controller_finalize_block(n->ctl, n->key);
         if (!rc) rc = cps_chain_controller_commit_block(n->ctl, &raw);
         if (rc) {
             cps_log_error("producer", "block %u failed: %s; dropping it",
@@ -121,6 +126,9 @@ static void on_block_time(uv_timer_t *t)
             cps_hex_encode(hex, id.b, 32);
             cps_log_debug("producer", "produced block %u %.16s (%zu bytes)",
                           cps_chain_controller_head_num(n->ctl), hex, raw.size);
+            /* into the fork db, voted on; LIB may move (one producer: at once) */
+            if (cps_chain_consensus_block_produced(n->cs, raw.data, raw.size) != 0)
+                cps_log_error("producer", "consensus: %s", cps_last_error());
             cps_chain_api_head_changed(n->api, &raw);
             cps_node_p2p_block_committed(n->p2p, &raw);
         }
@@ -189,7 +197,9 @@ static int on_peer_transaction(void *ctx, const uint8_t *packed, size_t size)
 static void on_synced(void *ctx)
 {
     node *n = ctx;
-    if (!n->producing || !n->waiting_sync || n->stopping) return;
+    if (!n->producing || !n->waiting_sync || n->stopping ||
+        cps_chain_controller_block_pending(n->ctl))
+        return;
     n->waiting_sync = false;
     cps_log_info("producer", "no peer is ahead: producing on block %u",
                  cps_chain_controller_head_num(n->ctl));
@@ -198,6 +208,74 @@ static void on_synced(void *ctx)
 
 /* Which key signs: the signature provider for the genesis key (the single-producer schedule),
  * else the only provider given. */
+/* ------------------------------------------------------------------------------------------
+ * Consensus callbacks (consensus.h): votes go out through P2P, blocks applied or undone by a fork
+ * switch update the API, undone transactions wait for the next block, LIB moves are announced.
+ * ------------------------------------------------------------------------------------------ */
+static void cs_vote(void *ctx, const cps_chain_vote *v)
+{
+    node *n = ctx;
+    cps_node_p2p_broadcast_vote(n->p2p, v);
+}
+
+static void cs_applied(void *ctx, const uint8_t *raw, size_t size)
+{
+    node *n = ctx;
+    cps_buf b = {.data = (uint8_t *)raw, .size = size, .cap = 0};
+    cps_chain_api_head_changed(n->api, &b);
+}
+
+static void cs_popped(void *ctx, uint32_t num)
+{
+    node *n = ctx;
+    cps_log_info("consensus", "block %u undone for a better fork", num);
+    cps_chain_api_head_changed(n->api, NULL);
+}
+
+static void cs_unapplied(void *ctx, const uint8_t *packed, size_t size)
+{
+    node *n = ctx;
+    /* pushed into the next block with the transactions set aside for the peer's block */
+    cps_buf *list = realloc(n->set_aside, (n->set_aside_count + 1) * sizeof *list);
+    if (!list) return;
+    n->set_aside = list;
+    cps_buf b = {0};
+    if (cps_write_bytes(&b, packed, size) == 0) list[n->set_aside_count++] = b;
+    else cps_buf_free(&b);
+}
+
+static void cs_final(void *ctx, uint32_t num, const cps_checksum256 *id)
+{
+    node *n = ctx;
+    (void)id;
+    if (!n->cs) return; /* still opening */
+    cps_chain_api_head_changed(n->api, NULL); /* get_info's LIB */
+    cps_node_p2p_head_changed(n->p2p);
+    cps_chain_consensus_stats st;
+    cps_chain_consensus_get_stats(n->cs, &st);
+    if (st.finality_samples >= n->finals_logged + 20) {
+        n->finals_logged = st.finality_samples;
+        cps_log_info("consensus", "block %u final; finality latency %.0f ms (last), %.0f ms "
+                                  "(average of %llu)", num, st.last_finality_us / 1000.0,
+                     st.sum_finality_us / 1000.0 / (double)st.finality_samples,
+                     (unsigned long long)st.finality_samples);
+    }
+}
+
+static int open_consensus(node *n)
+{
+    cps_chain_consensus_callbacks cb = {n, cs_vote, cs_applied, cs_popped, cs_unapplied, cs_final};
+    /* the development chain's producer signs with the development key */
+    const cps_node_signer *dev = n->is_producer && n->signers != n->opt.signers ? n->signers : NULL;
+    int rc = cps_node_consensus_open(&n->opt, n->ctl, n->is_producer ? n->names : NULL,
+                                     n->is_producer ? n->name_count : 0, dev, &cb, &n->cs);
+    if (rc) return cps_fail_prefix(rc, "consensus");
+    cps_node_p2p_set_consensus(n->p2p, n->cs);
+    cps_log_info("consensus", "fork database at LIB %u, head %u", cps_chain_controller_lib_num(n->ctl),
+                 cps_chain_controller_head_num(n->ctl));
+    return 0;
+}
+
 static int choose_producer(node *n)
 {
     cps_node_options *o = &n->opt;
@@ -376,6 +454,8 @@ int main(int argc, char **argv)
                                     n.is_producer ? on_peer_transaction : NULL, on_synced};
         if ((rc = cps_node_p2p_create(n.loop, &n.opt, n.ctl, n.api, &hooks, &n.p2p))) goto fail;
     }
+    if ((rc = open_consensus(&n))) goto fail;
+    if ((rc = cps_node_finality_api_register(n.server, &n.cs, n.ctl))) goto fail;
     if ((rc = cps_api_server_start(n.server))) goto fail;
     cps_log_info("node", "HTTP API on port %u", cps_api_server_port(n.server));
     /* Tests read the bound port from this line on stdout (with --http-server-address :0). */
@@ -408,6 +488,8 @@ int main(int argc, char **argv)
     /* The pending block's transactions are dropped: they were never in a committed block (their
      * pushes were not answered yet: the server answered them 503 when it stopped). */
     cps_chain_api_destroy(n.api);
+    cps_chain_consensus_close(n.cs);
+    n.cs = NULL;
     cps_chain_controller_close(n.ctl);
     uv_loop_close(n.loop);
     cps_log_info("node", "stopped");
@@ -423,6 +505,8 @@ fail:
         uv_loop_close(n.loop);
     }
     cps_chain_api_destroy(n.api);
+    cps_chain_consensus_close(n.cs);
+    n.cs = NULL;
     cps_chain_controller_close(n.ctl);
     cps_node_options_free(&n.opt);
     return 1;

@@ -42,8 +42,10 @@ struct cps_node_p2p {
     uint64_t sync_peer;
     uint32_t sync_end;
     uint32_t sync_received; /* blocks the sync peer sent since the request (linking or not) */
+    uint32_t sync_from_head; /* our head when the request went out */
     uint64_t sync_deadline_ms;
     uint32_t sync_logged_head;
+    cps_chain_consensus *cs; /* the fork database's owner (consensus.h), or NULL */
 };
 
 static uint64_t now_ms(const cps_node_p2p *p)
@@ -125,20 +127,29 @@ static void maybe_sync(cps_node_p2p *p)
         return;
     }
     if (p->sync_end > head && now_ms(p) < p->sync_deadline_ms) return; /* in flight */
+    /* The last request brought blocks but our head did not move: they are on a fork whose
+     * branch point is below our head, so this time ask from above LIB (the fork database links
+     * them from there). */
+    uint32_t start = head + 1;
+    if (p->cs && p->sync_end && p->sync_received > 0 && head == p->sync_from_head)
+        start = cps_chain_controller_lib_num(p->ctl) + 1;
     uint32_t end = best->head_num;
-    if (end - head > SYNC_CHUNK) end = head + SYNC_CHUNK;
-    if (cps_net_request_blocks(p->net, best->id, head + 1, end) != 0) {
+    if (end - start >= SYNC_CHUNK) end = start + SYNC_CHUNK - 1;
+    if (cps_net_request_blocks(p->net, best->id, start, end) != 0) {
         p->sync_end = 0;
         return;
     }
-    if (!p->sync_logged_head || head >= p->sync_logged_head + 1000) {
+    /* A gap of one block is the normal race of gossip; log real catch-ups (and every 1000). */
+    if ((!p->sync_logged_head && end > head + 1) ||
+        (p->sync_logged_head && head >= p->sync_logged_head + 1000)) {
         cps_log_info("p2p", "syncing: head %u, peer %" PRIu64 " has %u; asking for %u..%u", head,
-                     best->id, best->head_num, head + 1, end);
+                     best->id, best->head_num, start, end);
         p->sync_logged_head = head ? head : 1;
     }
     p->sync_peer = best->id;
     p->sync_end = end;
     p->sync_received = 0;
+    p->sync_from_head = head;
     p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS;
 }
 
@@ -191,10 +202,14 @@ static int our_block_id(cps_node_p2p *p, uint32_t num, cps_checksum256 *id)
 static void step_toward_fork(cps_node_p2p *p, const cps_net_peer_info *peer, uint32_t num)
 {
     uint32_t head = cps_chain_controller_head_num(p->ctl);
-    const peer_head *h = find_peer(p, peer->id, false);
+    peer_head *h = find_peer(p, peer->id, false);
     if (!h || h->head_num <= head || head <= cps_chain_controller_lib_num(p->ctl)) {
         cps_log_warn("p2p", "peer %" PRIu64 " sent block %u on another fork (kept ours)",
                      peer->id, num);
+        /* Its head is not one we can reach: stop counting it as ahead (or a producer would wait
+         * for it forever); its next notice tells us again. */
+        if (h && h->head_num > head) h->head_num = head;
+        if (p->sync_peer == peer->id) p->sync_end = 0;
         return;
     }
     if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
@@ -210,16 +225,66 @@ static void step_toward_fork(cps_node_p2p *p, const cps_net_peer_info *peer, uin
         cps_log_warn("p2p", "peer %" PRIu64 " has a longer fork (head %u): undid our block %u",
                      peer->id, h->head_num, head);
         cps_chain_api_head_changed(p->api, NULL);
-        publish_head(p, false);
+        publish_head(p, true); /* our head went down: the peers must not count on it */
     }
     if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
     p->sync_end = 0; /* ask again from the new head */
     maybe_sync(p);
 }
 
+/* With the consensus: every block goes to the fork database, which keeps the controller on the
+ * best branch (switching forks itself). A block that does not link makes the node ask this peer
+ * for the blocks above our LIB up to it (one request at a time). */
+static int consensus_block(cps_node_p2p *p, const cps_net_peer_info *peer, const cps_net_block *b)
+{
+    uint32_t lib = cps_chain_controller_lib_num(p->ctl);
+    if (b->num <= lib) return cps_fail(CPS_ERR_EXISTS, "block %u is at or below LIB %u", b->num, lib);
+    if (cps_chain_fork_db_get(cps_chain_consensus_fork_db(p->cs), &b->id))
+        return cps_fail(CPS_ERR_EXISTS, "block %u already known", b->num);
+    if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
+    bool changed = false;
+    int rc = cps_chain_consensus_on_block(p->cs, b->raw.data, b->raw.size, &changed);
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", rc ? cps_last_error() : "");
+    if (changed) publish_head(p, best_peer_ahead(p) == NULL);
+    if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
+    if (rc == CPS_ERR_NOT_FOUND) {
+        if (!(p->sync_end && now_ms(p) < p->sync_deadline_ms)) {
+            uint32_t end = b->num - lib > SYNC_CHUNK ? lib + SYNC_CHUNK : b->num;
+            if (cps_net_request_blocks(p->net, peer->id, lib + 1, end) == 0) {
+                cps_log_info("p2p", "block %u from peer %" PRIu64 " does not link: asking for "
+                                    "%u..%u", b->num, peer->id, lib + 1, end);
+                p->sync_peer = peer->id;
+                p->sync_end = end;
+                p->sync_received = 0;
+                p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS;
+            }
+        }
+        return cps_fail(CPS_ERR_STATE, "block %u does not link yet", b->num);
+    }
+    if (rc == CPS_ERR_EXISTS || rc == CPS_ERR_STATE || rc == CPS_ERR_LIMIT)
+        return cps_fail(CPS_ERR_EXISTS, "block %u: %s", b->num, detail);
+    if (rc) {
+        cps_log_warn("p2p", "block %u from peer %" PRIu64 " refused: %s", b->num, peer->id,
+                     detail);
+        return cps_fail(rc, "block %u: %s", b->num, detail);
+    }
+    cps_log_debug("p2p", "block %u from peer %" PRIu64 " stored%s", b->num, peer->id,
+                  changed ? ", head moved" : "");
+    if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
+    else if (p->sync_end) p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS; /* progress */
+    maybe_sync(p);
+    return 0;
+}
+
 static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps_net_block *b)
 {
     cps_node_p2p *p = ctx;
+    if (p->cs) {
+        peer_saw(p, peer->id, b->num);
+        if (p->sync_end && peer->id == p->sync_peer) p->sync_received++;
+        return consensus_block(p, peer, b);
+    }
     uint32_t head = cps_chain_controller_head_num(p->ctl);
     peer_saw(p, peer->id, b->num);
     if (p->sync_end && peer->id == p->sync_peer) p->sync_received++;
@@ -253,8 +318,9 @@ static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps
     }
     cps_buf raw = {.data = (uint8_t *)b->raw.data, .size = b->raw.size, .cap = 0};
     cps_chain_api_head_changed(p->api, &raw);
-    bool caught_up = best_peer_ahead(p) == NULL;
-    publish_head(p, caught_up);
+    /* No notice: the block itself is relayed to the other peers right after this returns (a
+     * notice sent first would make them ask for the block they are about to get). */
+    publish_head(p, false);
     cps_log_debug("p2p", "applied block %u from peer %" PRIu64, b->num, peer->id);
     if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, 0);
     if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
@@ -274,11 +340,22 @@ static int on_transaction_received(void *ctx, const cps_net_peer_info *peer,
 
 static int on_vote_received(void *ctx, const cps_net_peer_info *peer, const cps_net_vote *v)
 {
-    /* Finality votes are relayed for the finality module (H4's); cpsd does not count them yet. */
-    (void)ctx;
+    cps_node_p2p *p = ctx;
     (void)peer;
-    (void)v;
-    return 0;
+    if (!p->cs) return 0; /* relayed for the nodes that count them */
+    cps_chain_vote cv = {v->producer, v->block_id, v->block_num, v->signature};
+    cps_chain_finality_result res;
+    uint32_t lib0 = cps_chain_controller_lib_num(p->ctl);
+    int rc = cps_chain_consensus_on_vote(p->cs, &cv, &res);
+    if (rc) {
+        cps_log_error("p2p", "vote: %s", cps_last_error());
+        return CPS_ERR_EXISTS; /* our failure (disk), not the peer's */
+    }
+    if (cps_chain_controller_lib_num(p->ctl) != lib0) publish_head(p, false);
+    /* counted or held for a block not seen yet: relay; else (duplicate, not in the schedule,
+     * a bad signature) keep it here without blaming the peer, who may just relay it */
+    if (res.accepted || res.pending) return 0;
+    return cps_fail(CPS_ERR_EXISTS, "vote not counted: %s", res.reason);
 }
 
 static void on_blocks_requested(void *ctx, const cps_net_peer_info *peer, uint32_t start,
@@ -302,7 +379,9 @@ static void on_blocks_requested(void *ctx, const cps_net_peer_info *peer, uint32
 static void on_notice(void *ctx, const cps_net_peer_info *peer, const cps_net_notice *n)
 {
     cps_node_p2p *p = ctx;
-    peer_saw(p, peer->id, n->head_num);
+    /* A notice is the peer's own word on its head (which may have gone down on a fork switch). */
+    peer_head *h = find_peer(p, peer->id, true);
+    if (h) h->head_num = n->head_num;
     maybe_sync(p);
 }
 
@@ -432,4 +511,23 @@ void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw)
     if (cps_net_broadcast_block(p->net, raw->data, raw->size) != 0)
         cps_log_error("p2p", "cannot gossip block %u: %s", cps_chain_controller_head_num(p->ctl),
                       cps_last_error());
+}
+
+void cps_node_p2p_set_consensus(cps_node_p2p *p, cps_chain_consensus *cs)
+{
+    if (p) p->cs = cs;
+}
+
+void cps_node_p2p_broadcast_vote(cps_node_p2p *p, const cps_chain_vote *v)
+{
+    if (!p || !p->net) return;
+    cps_net_vote nv = {v->producer, v->block_id, v->block_num, v->signature};
+    if (cps_net_broadcast_vote(p->net, &nv) != 0)
+        cps_log_error("p2p", "cannot gossip a vote on block %u: %s", v->block_num,
+                      cps_last_error());
+}
+
+void cps_node_p2p_head_changed(cps_node_p2p *p)
+{
+    if (p && p->net) publish_head(p, false);
 }

@@ -5,6 +5,7 @@
 #define CPS_NODE_H
 
 #include "api/chain_api.h"
+#include "chain/consensus.h"
 #include "chain/controller.h"
 #include "net/net.h"
 
@@ -105,5 +106,29 @@ void cps_node_p2p_close(cps_node_p2p *p);
 bool cps_node_p2p_behind(const cps_node_p2p *p);
 /* The producer committed a block (raw signed_block): gossip it and update the handshake's head. */
 void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw);
+/* Hands blocks and votes from peers to the consensus (borrowed; NULL: blocks go straight to
+ * push_block as before). With it, blocks that do not link make the node fetch the missing ones
+ * from its LIB, and forks are switched by the fork database's choice. */
+void cps_node_p2p_set_consensus(cps_node_p2p *p, cps_chain_consensus *cs);
+/* Gossips one of this node's finality votes. NULL p allowed. */
+void cps_node_p2p_broadcast_vote(cps_node_p2p *p, const cps_chain_vote *v);
+/* The head or LIB moved outside a peer's block (a vote finalized a block): new handshake head. */
+void cps_node_p2p_head_changed(cps_node_p2p *p);
+
+/* ---- consensus (consensus_glue.c) ------------------------------------------------------------
+ * Opens the consensus over ctl for the node's producers (names; each votes with the signature
+ * provider the active schedule names for it, else the one in the same position; dev_signer, when
+ * not NULL, for all), voters' safety files in <data-dir>/finality. Caller closes it before the
+ * controller. Errors: cps_chain_consensus_open's (a damaged safety file stops the node). */
+CPS_MUST_USE int cps_node_consensus_open(const cps_node_options *o, cps_chain_controller *ctl,
+                                         const cps_name *names, size_t name_count,
+                                         const cps_node_signer *dev_signer,
+                                         const cps_chain_consensus_callbacks *cb,
+                                         cps_chain_consensus **out);
+/* GET (or POST) /v1/chain/get_finality_evidence: LIB by the finality rule, the newest QC, the
+ * consensus counters (finality latency included) and every equivocation record. *cs is read at
+ * each request (main.c's pointer, NULL when not running). Before the server starts. */
+CPS_MUST_USE int cps_node_finality_api_register(cps_api_server *server, cps_chain_consensus **cs,
+                                                cps_chain_controller *ctl);
 
 #endif

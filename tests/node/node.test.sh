@@ -49,7 +49,7 @@ state_before=$(post get_currency_stats '{"code":"eosio.token","symbol":"CPS"}'; 
 expect "malformed JSON" get_account '{"account_name":' 400 invalid_http_request
 expect "wrong type" get_account '{"account_name":5}' 400 invalid_http_request
 expect "empty body where one is required" get_account '{}' 400 invalid_http_request
-expect "unknown account" get_account '{"account_name":"nosuchacct"}' 500 exception
+expect "unknown account" get_account '{"account_name":"nosuchacct"}' 400 account_query_exception
 expect "unknown table" get_table_rows '{"code":"eosio.token","scope":"eosio","table":"nosuch","json":true}' 500 contract_table_query_exception
 expect "no ABI" get_table_rows '{"code":"eosio.null","scope":"eosio","table":"accounts"}' 500 abi_not_found_exception
 expect "unknown block" get_block '{"block_num_or_id":"99999999"}' 400 unknown_block_exception

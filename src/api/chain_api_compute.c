@@ -6,73 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ABIs of the accounts a request names, loaded from the controller on first use. */
-typedef struct compute_abis {
-    cps_chain_controller *ctl;
-    struct {
-        cps_name account;
-        cps_abi *abi;
-    } e[16];
-    size_t n;
-} compute_abis;
-
-static const cps_abi *compute_abi(void *ctx, cps_name account)
-{
-    compute_abis *s = ctx;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->e[i].account == account) return s->e[i].abi;
-    if (s->n == CPS_ARRAY_LEN(s->e)) return NULL; /* a request naming more answers hex data */
-    cps_abi *abi = NULL;
-    cps_buf bin = {0};
-    if (cps_chain_controller_get_abi(s->ctl, account, &bin) == 0 && bin.size &&
-        cps_abi_from_bin(bin.data, bin.size, &abi) != 0)
-        abi = NULL;
-    cps_buf_free(&bin);
-    s->e[s->n].account = account;
-    s->e[s->n].abi = abi;
-    s->n++;
-    return abi;
-}
-
-static void compute_abis_free(compute_abis *s)
-{
-    for (size_t i = 0; i < s->n; i++) cps_abi_free(s->e[i].abi);
-    s->n = 0;
-}
-
-/* nodeos returns traced action data decoded through the contract's ABI with the raw bytes as
- * hex_data beside it; data an ABI cannot decode stays hex. */
-static void decode_action_data(json_t *processed, compute_abis *abis)
-{
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(processed, "action_traces"), i, t) {
-        json_t *act = json_object_get(t, "act");
-        const char *account = json_string_value(json_object_get(act, "account"));
-        const char *name = json_string_value(json_object_get(act, "name"));
-        const char *hex = json_string_value(json_object_get(act, "data"));
-        cps_name acc, nm;
-        if (!account || !name || !hex ||
-            cps_abi_name_from_string(account, strlen(account), &acc) ||
-            cps_abi_name_from_string(name, strlen(name), &nm))
-            continue;
-        const cps_abi *abi = compute_abi(abis, acc);
-        if (!abi) continue;
-        size_t len = strlen(hex), n = 0;
-        uint8_t *bin = malloc(len / 2 + 1);
-        cps_buf out = {0};
-        json_t *decoded = NULL;
-        if (bin && cps_hex_decode(bin, len / 2 + 1, &n, hex, len) == 0 &&
-            cps_abi_action_bin_to_json(abi, nm, bin, n, &out) == 0 &&
-            cps_abi_json_parse((const char *)out.data, out.size, &decoded) == 0) {
-            json_object_set_new(act, "hex_data", json_string(hex));
-            json_object_set_new(act, "data", decoded);
-        }
-        free(bin);
-        cps_buf_free(&out);
-    }
-}
-
 /* fc::exception as a trace's "except" holds it (the exception as the API's error map names
  * it, e.g. a CPU stop is tx_cpu_usage_exceeded): {code, name, message, stack[{context, format,
  * data}]}, the detail in the one stack entry's format. */
@@ -111,13 +44,13 @@ void chain_api_compute_transaction(cps_api_request *req, void *user)
     }
     cps_arena a;
     cps_abi_arena_init(&a);
-    compute_abis abis = {api->ctl, {{0, NULL}}, 0};
+    cps_chain_api__abi_set abis = {api->ctl, {{0, NULL}}, 0};
     cps_buf packed = {0}, tj = {0};
     cps_chain_transaction_trace *trace = NULL;
     cps_packed_transaction p;
     cps_transaction trx;
     cps_bytes raw;
-    int rc = cps_abi_packed_transaction_from_json(body, compute_abi, &abis, &a, &p);
+    int rc = cps_abi_packed_transaction_from_json(body, cps_chain_api__abi_set_get, &abis, &a, &p);
     if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
     if (!rc) rc = cps_abi_packed_transaction_pack(&packed, &p);
     if (rc) {
@@ -162,7 +95,7 @@ void chain_api_compute_transaction(cps_api_request *req, void *user)
         CPS_API_RESPOND_ERROR(req, CPS_ERR_NOMEM, "cannot render the transaction trace");
         goto done;
     }
-    decode_action_data(processed, &abis);
+    cps_chain_api__decode_trace_data(processed, &abis);
     /* nodeos's compute_transaction asks for the failure trace (return_failure_trace): a failed
      * run is a 200 answer whose processed.except holds the exception, as eosjs expects. */
     json_object_set_new(processed, "producer_block_id", json_null());
@@ -176,6 +109,6 @@ done:
     cps_chain_transaction_trace_free(trace);
     cps_buf_free(&packed);
     cps_buf_free(&tj);
-    compute_abis_free(&abis);
+    cps_chain_api__abi_set_free(&abis);
     cps_abi_arena_free(&a);
 }

@@ -129,7 +129,7 @@ void chain_api_get_raw_code_and_abi(cps_api_request *req, void *user);
 void chain_api_abi_json_to_bin(cps_api_request *req, void *user);
 void chain_api_abi_bin_to_json(cps_api_request *req, void *user);
 
-void chain_api_get_account(cps_api_request *req, void *user);
+void chain_api_get_account(cps_api_request *req, void *user); /* chain_api_account.c */
 void chain_api_get_block(cps_api_request *req, void *user);
 void chain_api_get_block_info(cps_api_request *req, void *user);
 void chain_api_get_block_header_state(cps_api_request *req, void *user);
@@ -184,5 +184,22 @@ void chain_api_ingress_push_transactions(cps_api_request *req, void *user);
  * thread. Returns out->failed. */
 int chain_api_trace_json(cps_buf *out, const cps_chain_transaction_trace *t, bool nested,
                          cps_abi_resolver resolve, void *ctx);
+
+/* ABIs of the accounts a request on the loop names, loaded from the controller on first use
+ * (at most 16 per request; more answer NULL: their data stays hex). Zero-initialize with the
+ * controller: {ctl, {{0, NULL}}, 0}; free with cps_chain_api__abi_set_free. */
+typedef struct cps_chain_api__abi_set {
+    cps_chain_controller *ctl;
+    struct {
+        cps_name account;
+        cps_abi *abi;
+    } e[16];
+    size_t n;
+} cps_chain_api__abi_set;
+const cps_abi *cps_chain_api__abi_set_get(void *ctx, cps_name account);
+void cps_chain_api__abi_set_free(cps_chain_api__abi_set *s);
+/* nodeos returns each traced action's data decoded through its contract's ABI, with the raw
+ * bytes beside it as "hex_data"; data the ABI cannot decode stays hex. */
+void cps_chain_api__decode_trace_data(json_t *processed, cps_chain_api__abi_set *abis);
 
 #endif

@@ -1,89 +1,15 @@
 /* api (chain endpoints): the handlers that run on the node's loop because they go through the
- * controller — transactions (push/send), accounts and required keys. */
+ * controller — transactions (push/send) and required keys. */
 #include "api/chain_api_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------------------------
- * ABIs for JSON conversions on the loop: loaded from the controller on first use, kept for the
- * request.
- * ------------------------------------------------------------------------------------------ */
-typedef struct abi_set {
-    cps_chain_controller *ctl;
-    struct {
-        cps_name account;
-        cps_abi *abi;
-    } e[16];
-    size_t n;
-} abi_set;
-
-static const cps_abi *abi_set_get(void *ctx, cps_name account)
-{
-    abi_set *s = ctx;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->e[i].account == account) return s->e[i].abi;
-    cps_abi *abi = NULL;
-    cps_buf bin = {0};
-    if (cps_chain_controller_get_abi(s->ctl, account, &bin) == 0 && bin.size &&
-        cps_abi_from_bin(bin.data, bin.size, &abi) != 0)
-        abi = NULL;
-    cps_buf_free(&bin);
-    if (s->n < CPS_ARRAY_LEN(s->e)) {
-        s->e[s->n].account = account;
-        s->e[s->n].abi = abi;
-        s->n++;
-    } else {
-        /* A full set answers without caching rather than leaking. */
-        cps_abi_free(abi);
-        return NULL;
-    }
-    return abi;
-}
-
-static void abi_set_free(abi_set *s)
-{
-    for (size_t i = 0; i < s->n; i++) cps_abi_free(s->e[i].abi);
-    s->n = 0;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Transactions.
  * ------------------------------------------------------------------------------------------ */
 
-/* nodeos returns each traced action's data decoded through its contract's ABI, with the raw
- * bytes beside it as "hex_data"; data the ABI cannot decode stays hex, as in nodeos. */
-static void decode_trace_data(json_t *processed, abi_set *abis)
-{
-    json_t *traces = json_object_get(processed, "action_traces");
-    size_t i;
-    json_t *t;
-    json_array_foreach(traces, i, t) {
-        json_t *act = json_object_get(t, "act");
-        const char *account = json_string_value(json_object_get(act, "account"));
-        const char *name = json_string_value(json_object_get(act, "name"));
-        const char *hex = json_string_value(json_object_get(act, "data"));
-        cps_name acc, nm;
-        if (!account || !name || !hex ||
-            cps_abi_name_from_string(account, strlen(account), &acc) ||
-            cps_abi_name_from_string(name, strlen(name), &nm))
-            continue;
-        const cps_abi *abi = abi_set_get(abis, acc);
-        if (!abi) continue;
-        size_t len = strlen(hex), n = 0;
-        uint8_t *bin = malloc(len / 2 + 1);
-        cps_buf out = {0};
-        json_t *decoded = NULL;
-        if (bin && cps_hex_decode(bin, len / 2 + 1, &n, hex, len) == 0 &&
-            cps_abi_action_bin_to_json(abi, nm, bin, n, &out) == 0 &&
-            cps_abi_json_parse((const char *)out.data, out.size, &decoded) == 0) {
-            json_object_set_new(act, "hex_data", json_string(hex));
-            json_object_set_new(act, "data", decoded);
-        }
-        free(bin);
-        cps_buf_free(&out);
-    }
-}
 
 /* nodeos's push_transaction nests each action trace under the trace that created it (keyed by
  * closest_unnotified_ancestor_action_ordinal) and keeps only the top-level ones in the array. */
@@ -129,13 +55,13 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
     *detail = NULL;
     cps_arena a;
     cps_abi_arena_init(&a);
-    abi_set abis = {api->ctl, {{0, NULL}}, 0};
+    cps_chain_api__abi_set abis = {api->ctl, {{0, NULL}}, 0};
     cps_buf packed = {0}, tj = {0};
     cps_chain_transaction_trace *trace = NULL;
     cps_packed_transaction p;
     cps_transaction trx;
     cps_bytes raw;
-    int rc = cps_abi_packed_transaction_from_json(body, abi_set_get, &abis, &a, &p);
+    int rc = cps_abi_packed_transaction_from_json(body, cps_chain_api__abi_set_get, &abis, &a, &p);
     if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
     if (!rc) rc = cps_abi_packed_transaction_pack(&packed, &p);
     if (rc) {
@@ -183,7 +109,7 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         rc = CPS_ERR_NOMEM;
         goto done;
     }
-    decode_trace_data(processed, &abis);
+    cps_chain_api__decode_trace_data(processed, &abis);
     if (nested) nest_action_traces(processed);
     *result = json_pack("{s:o,s:o}", "transaction_id", chain_api_json_checksum(&id), "processed",
                         processed);
@@ -191,7 +117,7 @@ done:
     cps_chain_transaction_trace_free(trace);
     cps_buf_free(&packed);
     cps_buf_free(&tj);
-    abi_set_free(&abis);
+    cps_chain_api__abi_set_free(&abis);
     cps_abi_arena_free(&a);
     return rc;
 }
@@ -319,117 +245,8 @@ void chain_api_get_activated_protocol_features(cps_api_request *req, void *user)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Accounts and keys.
+ * Required keys (get_account is in chain_api_account.c).
  * ------------------------------------------------------------------------------------------ */
-static json_t *limit_json(int64_t used, int64_t max)
-{
-    return json_pack("{s:o,s:o,s:o,s:s,s:o}", "used", chain_api_json_i64(used), "available",
-                     chain_api_json_i64(max < 0 ? -1 : max - used), "max",
-                     chain_api_json_i64(max), "last_usage_update_time", "2000-01-01T00:00:00.000",
-                     "current_used", chain_api_json_i64(used));
-}
-
-/* Lists the permissions of `owner` from chain.perm (owner | name -> parent | last_updated |
- * last_used | authority), the layout controller.h documents. */
-static int permissions_json(cps_chain_api *api, cps_name owner, json_t *out)
-{
-    cps_state_view *v;
-    cps_state_table t;
-    int rc = cps_state_table_find(api->st, "chain.perm", &t);
-    if (!rc) rc = cps_state_view_open(api->st, &v);
-    if (rc) return rc;
-    uint8_t key[16] = {0};
-    for (int i = 0; i < 8; i++) key[i] = (uint8_t)(owner >> (56 - 8 * i));
-    enum cps_state_seek mode = CPS_STATE_GE;
-    cps_bytes k, val;
-    while (cps_state_seek(v, t, mode, key, 16, &k, &val) == 0 && k.size == 16 &&
-           !memcmp(k.data, key, 8)) {
-        memcpy(key, k.data, 16);
-        mode = CPS_STATE_GT;
-        cps_name name = 0;
-        for (int i = 0; i < 8; i++) name = (name << 8) | k.data[8 + i];
-        cps_reader r = cps_reader_make(val.data, val.size);
-        uint64_t parent, upd, used;
-        cps_arena a;
-        cps_abi_arena_init(&a);
-        cps_authority auth;
-        rc = cps_read_u64(&r, &parent);
-        if (!rc) rc = cps_read_u64(&r, &upd);
-        if (!rc) rc = cps_read_u64(&r, &used);
-        if (!rc) rc = cps_abi_authority_unpack(&r, &a, &auth);
-        if (rc) {
-            cps_abi_arena_free(&a);
-            break;
-        }
-        json_array_append_new(out, json_pack("{s:o,s:o,s:o}", "perm_name",
-                                             chain_api_json_name(name), "parent",
-                                             parent ? chain_api_json_name(parent) : json_string(""),
-                                             "required_auth", chain_api_json_authority(&auth)));
-        cps_abi_arena_free(&a);
-    }
-    cps_state_view_close(v);
-    return rc;
-}
-
-void chain_api_get_account(cps_api_request *req, void *user)
-{
-    cps_chain_api *api = user;
-    cps_name account;
-    char core[16];
-    if (!chain_api_param_name(req, "account_name", true, &account) ||
-        !chain_api_param_text(req, "expected_core_symbol", core, sizeof core))
-        return;
-    cps_chain_account_info info;
-    int rc = cps_chain_controller_get_account(api->ctl, account, &info);
-    if (rc) {
-        CPS_API_RESPOND_ERROR(req, rc, NULL);
-        return;
-    }
-    int64_t ram_bytes = -1, ram_usage = 0, net_w = -1, cpu_w = -1;
-    if (cps_chain_controller_get_resources(api->ctl, account, &ram_bytes, &ram_usage, &net_w,
-                                           &cpu_w) != 0) {
-        /* An account without resource rows is unlimited, as at genesis. */
-        ram_bytes = net_w = cpu_w = -1;
-        ram_usage = 0;
-    }
-    json_t *perms = json_array();
-    if ((rc = permissions_json(api, account, perms))) {
-        json_decref(perms);
-        CPS_API_RESPOND_ERROR(req, rc, NULL);
-        return;
-    }
-    uint32_t head_slot = cps_chain_controller_head_timestamp(api->ctl);
-    static const cps_checksum256 zero;
-    json_t *out = json_pack(
-        "{s:o,s:I,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:n,s:n,s:n,s:n,s:n}",
-        "account_name", chain_api_json_name(account), "head_block_num",
-        (json_int_t)cps_chain_controller_head_num(api->ctl), "head_block_time",
-        chain_api_json_slot(head_slot), "privileged", info.privileged, "last_code_update",
-        chain_api_json_time_us(memcmp(info.code_hash.b, zero.b, 32) ? info.creation_date_us : 0),
-        "created", chain_api_json_time_us(info.creation_date_us), "ram_quota",
-        chain_api_json_i64(ram_bytes), "net_weight", chain_api_json_i64(net_w), "cpu_weight",
-        chain_api_json_i64(cpu_w), "net_limit", limit_json(0, net_w < 0 ? -1 : net_w),
-        "cpu_limit", limit_json(0, cpu_w < 0 ? -1 : cpu_w), "ram_usage",
-        chain_api_json_i64(ram_usage), "permissions", perms, "total_resources",
-        "self_delegated_bandwidth", "refund_request", "voter_info", "rex_info");
-    /* core_liquid_balance: the account's row of the core symbol in eosio.token (CPS by
-     * default, or expected_core_symbol). */
-    cps_symbol_code sc;
-    const char *sym = core[0] ? (strchr(core, ',') ? strchr(core, ',') + 1 : core) : "CPS";
-    cps_buf row = {0};
-    if (cps_abi_symbol_code_from_string(sym, strlen(sym), &sc) == 0 &&
-        cps_chain_controller_get_row(api->ctl, cps_abi_name("eosio.token"), account,
-                                     cps_abi_name("accounts"), sc, &row) == 0 &&
-        row.size >= 16) {
-        cps_asset as = {(int64_t)cps_load_u64(row.data), cps_load_u64(row.data + 8)};
-        char s[CPS_ASSET_STR_MAX];
-        if (cps_abi_asset_to_string(&as, s) == 0)
-            json_object_set_new(out, "core_liquid_balance", json_string(s));
-    }
-    cps_buf_free(&row);
-    cps_api_respond_json(req, 200, out);
-}
-
 typedef struct perm_lookup {
     cps_chain_controller *ctl;
     cps_arena arena;
@@ -466,14 +283,14 @@ void chain_api_get_required_keys(cps_api_request *req, void *user)
     }
     cps_arena a;
     cps_abi_arena_init(&a);
-    abi_set abis = {api->ctl, {{0, NULL}}, 0};
+    cps_chain_api__abi_set abis = {api->ctl, {{0, NULL}}, 0};
     perm_lookup pl = {api->ctl, {0}, {{0}}, 0};
     cps_abi_arena_init(&pl.arena);
     cps_public_key *cands = NULL, *required = NULL;
     cps_permission_level *declared = NULL;
     size_t nreq = 0;
     cps_transaction trx;
-    int rc = cps_abi_transaction_from_json(tj, abi_set_get, &abis, &a, &trx);
+    int rc = cps_abi_transaction_from_json(tj, cps_chain_api__abi_set_get, &abis, &a, &trx);
     if (rc) {
         CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_TRANSACTION_TYPE, "transaction: %s",
                                   cps_last_error());
@@ -518,7 +335,7 @@ done:
     free(cands);
     free(declared);
     free(required);
-    abi_set_free(&abis);
+    cps_chain_api__abi_set_free(&abis);
     cps_abi_arena_free(&pl.arena);
     cps_abi_arena_free(&a);
 }

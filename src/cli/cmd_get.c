@@ -59,8 +59,9 @@ static int run_get_transaction_status(cps_cli_ctx *ctx, const cps_cli_args *args
 
 /* ---- get account -------------------------------------------------------------------------- */
 
-/* cleos's to_pretty_net / to_pretty_time: 4 significant digits and a unit padded to 5. */
-static void pretty_amount(char *out, size_t cap, json_int_t v, bool time_units)
+/* cleos's to_pretty_net / to_pretty_time: 4 significant digits and the unit, padded to `width`
+ * (cleos pads to 5 in the tables, not at all in running text); -1 is "unlimited". */
+static void pretty_amount(char *out, size_t cap, json_int_t v, bool time_units, int width)
 {
     if (v == -1) {
         snprintf(out, cap, "unlimited");
@@ -81,7 +82,7 @@ static void pretty_amount(char *out, size_t cap, json_int_t v, bool time_units)
         else if (x >= 1048576.0) x /= 1048576.0, unit = "MiB";
         else if (x >= 1024.0) x /= 1024.0, unit = "KiB";
     }
-    snprintf(out, cap, "%.4g %-5s", x, unit);
+    snprintf(out, cap, "%.4g %-*s", x, width, unit);
 }
 
 static json_int_t int_field(const json_t *obj, const char *key)
@@ -92,12 +93,66 @@ static json_int_t int_field(const json_t *obj, const char *key)
     return -1;
 }
 
-/* One permission line and then its children, depth-first, as cleos's dfs_print. */
-static void print_permission(cps_cli_ctx *ctx, const json_t *perms, const json_t *perm, int depth)
+/* An asset field of a reply ("10.0000 CPS"); false when absent or malformed. */
+static bool asset_field(const json_t *obj, const char *key, cps_asset *out)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s && cps_abi_asset_from_string(s, strlen(s), out) == 0;
+}
+
+/* The asset's text, or "?" if it cannot be printed (an amount out of range after a sum). */
+static const char *asset_text(const cps_asset *a, char buf[CPS_ASSET_STR_MAX])
+{
+    if (cps_abi_asset_to_string(a, buf)) snprintf(buf, CPS_ASSET_STR_MAX, "?");
+    return buf;
+}
+
+/* a + b, or INT64_MAX (which no asset prints, so "?") when a malformed reply overflows it. */
+static int64_t add_amounts(int64_t a, int64_t b)
+{
+    int64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
+/* Walks the permission tree depth-first as cleos's dfs_exec (children of each permission in
+ * name order), calling `visit` on each. */
+typedef void (*perm_visit)(cps_cli_ctx *ctx, const json_t *perm, int depth);
+
+static int by_perm_name(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "perm_name"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "perm_name"));
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+static void walk_permissions(cps_cli_ctx *ctx, const json_t *perms, const char *parent, int depth,
+                             perm_visit visit)
+{
+    /* A parent cycle in a malformed reply must not recurse forever. */
+    if (depth > 16) return;
+    size_t n = json_array_size(perms), k = 0;
+    json_t **kids = calloc(n ? n : 1, sizeof *kids);
+    if (!kids) return;
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(perms, i);
+        const char *pp = json_string_value(json_object_get(p, "parent"));
+        if (!strcmp(pp ? pp : "", parent)) kids[k++] = p;
+    }
+    qsort(kids, k, sizeof *kids, by_perm_name);
+    for (size_t i = 0; i < k; i++) {
+        const char *name = json_string_value(json_object_get(kids[i], "perm_name"));
+        visit(ctx, kids[i], depth);
+        if (name && *name) walk_permissions(ctx, perms, name, depth + 1, visit);
+    }
+    free(kids);
+}
+
+/* "     owner     1:    1 EOS...": the name indented by depth, threshold, then weights. */
+static void print_permission(cps_cli_ctx *ctx, const json_t *perm, int depth)
 {
     const char *name = json_string_value(json_object_get(perm, "perm_name"));
     const json_t *auth = json_object_get(perm, "required_auth");
-    fprintf(ctx->out, "     %*s%s %5lld:    ", depth * 3, "", name ? name : "",
+    fprintf(ctx->out, "     %*s%s %5lld:    ", depth * 3, "", or_empty(name),
             (long long)int_field(auth, "threshold"));
     const char *sep = "";
     size_t i;
@@ -117,60 +172,199 @@ static void print_permission(cps_cli_ctx *ctx, const json_t *perms, const json_t
         sep = ", ";
     }
     fputc('\n', ctx->out);
-    if (depth > 16) return; /* a parent cycle in a malformed reply must not recurse forever */
-    json_t *child;
-    json_array_foreach(perms, i, child)
+}
+
+/* "          code::action" lines of linked actions ("*": every action of the contract). */
+static void print_links(cps_cli_ctx *ctx, const json_t *links)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(links, i, l)
     {
-        const char *parent = json_string_value(json_object_get(child, "parent"));
-        if (parent && name && strcmp(parent, name) == 0) print_permission(ctx, perms, child, depth + 1);
+        const char *action = json_string_value(json_object_get(l, "action"));
+        fprintf(ctx->out, "          %s::%s\n",
+                or_empty(json_string_value(json_object_get(l, "account"))),
+                action && *action ? action : "*");
     }
 }
 
-static void print_bandwidth(cps_cli_ctx *ctx, const char *title, const json_t *limit, bool time)
+static void print_permission_links(cps_cli_ctx *ctx, const json_t *perm, int depth)
 {
-    char used[64], avail[64], max[64];
-    pretty_amount(used, sizeof used, int_field(limit, "used"), time);
-    pretty_amount(avail, sizeof avail, int_field(limit, "available"), time);
-    pretty_amount(max, sizeof max, int_field(limit, "max"), time);
-    fprintf(ctx->out, "%s\n", title);
-    fprintf(ctx->out, "     %-11s%18s\n", "used:", used);
-    fprintf(ctx->out, "     %-11s%18s\n", "available:", avail);
-    fprintf(ctx->out, "     %-11s%18s\n", "limit:", max);
-    fprintf(ctx->out, "\n");
+    (void)depth;
+    const json_t *links = json_object_get(perm, "linked_actions");
+    if (!json_array_size(links)) return;
+    fprintf(ctx->out, "     %s:\n", or_empty(json_string_value(json_object_get(perm, "perm_name"))));
+    print_links(ctx, links);
 }
 
+/* The stake lines of a resource: own stake and others' delegations (cleos prints only the
+ * delegated line when the account has no self-delegation row). */
+static void print_stake(cps_cli_ctx *ctx, const json_t *a, const char *field, cps_asset *staked)
+{
+    cps_asset total, own;
+    char t1[CPS_ASSET_STR_MAX], t2[CPS_ASSET_STR_MAX];
+    if (!asset_field(json_object_get(a, "total_resources"), field, &total)) return;
+    if (asset_field(json_object_get(a, "self_delegated_bandwidth"), field, &own)) {
+        staked->amount = add_amounts(staked->amount, own.amount);
+        cps_asset others = {total.amount - own.amount, total.symbol};
+        fprintf(ctx->out, "     staked:%20s           (total stake delegated from account to self)\n",
+                asset_text(&own, t1));
+        fprintf(ctx->out,
+                "     delegated:%17s           (total staked delegated to account from others)\n",
+                asset_text(&others, t2));
+    } else {
+        fprintf(ctx->out,
+                "     delegated:%17s           (total staked delegated to account from others)\n",
+                asset_text(&total, t1));
+    }
+}
+
+/* used (the current, decayed value, or the stored one marked out of date when the node gives no
+ * current_used), available and limit. */
+static void print_limit(cps_cli_ctx *ctx, const json_t *limit, bool time)
+{
+    char s[64];
+    const json_t *current = json_object_get(limit, "current_used");
+    pretty_amount(s, sizeof s, current ? int_field(limit, "current_used") : int_field(limit, "used"),
+                  time, 5);
+    fprintf(ctx->out, "     %-11s%18s%s\n", "used:", s, current ? "" : "    ( out of date )");
+    pretty_amount(s, sizeof s, int_field(limit, "available"), time, 5);
+    fprintf(ctx->out, "     %-11s%18s\n", "available:", s);
+    pretty_amount(s, sizeof s, int_field(limit, "max"), time, 5);
+    fprintf(ctx->out, "     %-11s%18s\n\n", "limit:", s);
+}
+
+/* "unstaking tokens:" for a pending refund: when it was asked, when it can be claimed (cleos
+ * assumes the reference contract's 3-day delay, as does CPS's), and the amounts. */
+static void print_refund(cps_cli_ctx *ctx, const json_t *a, cps_asset *unstaking)
+{
+    const json_t *r = json_object_get(a, "refund_request");
+    cps_asset net, cpu;
+    const char *when = json_string_value(json_object_get(r, "request_time"));
+    if (!when || !asset_field(r, "net_amount", &net) || !asset_field(r, "cpu_amount", &cpu)) return;
+    *unstaking = (cps_asset){add_amounts(net.amount, cpu.amount), net.symbol};
+    if (unstaking->amount <= 0) return;
+    int64_t request_us, now_us;
+    const char *head = json_string_value(json_object_get(a, "head_block_time"));
+    if (cps_abi_time_point_from_string(when, strlen(when), &request_us) ||
+        !head || cps_abi_time_point_from_string(head, strlen(head), &now_us))
+        return;
+    int64_t refund_us = add_amounts(request_us, INT64_C(3) * 24 * 3600 * 1000000);
+    char t1[CPS_ASSET_STR_MAX], t2[CPS_ASSET_STR_MAX], t3[CPS_ASSET_STR_MAX];
+    fprintf(ctx->out, "unstaking tokens:\n     %-25s%20s", "time of unstake request:", when);
+    if (now_us >= refund_us) {
+        fprintf(ctx->out, " (available to claim now with 'eosio::refund' action)\n");
+    } else {
+        char left[64];
+        pretty_amount(left, sizeof left, add_amounts(refund_us, now_us == INT64_MIN ? INT64_MAX : -now_us),
+                      true, 0);
+        fprintf(ctx->out, " (funds will be available in %s)\n", left);
+    }
+    fprintf(ctx->out, "     %-25s%18s\n     %-25s%18s\n     %-25s%18s\n\n", "from net bandwidth:",
+            asset_text(&net, t1), "from cpu bandwidth:", asset_text(&cpu, t2), "total:",
+            asset_text(unstaking, t3));
+}
+
+static void print_voter(cps_cli_ctx *ctx, const json_t *voter)
+{
+    if (!json_is_object(voter)) return;
+    const char *proxy = json_string_value(json_object_get(voter, "proxy"));
+    if (proxy && *proxy) {
+        fprintf(ctx->out, "proxy:     %s\n", proxy);
+        return;
+    }
+    const json_t *prods = json_object_get(voter, "producers");
+    fprintf(ctx->out, "producers:");
+    if (!json_array_size(prods)) {
+        fprintf(ctx->out, "     <not voted>\n");
+        return;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(prods, i, p)
+    {
+        if (i % 3 == 0) fprintf(ctx->out, "\n     ");
+        fprintf(ctx->out, "%-16s", or_empty(json_string_value(p)));
+    }
+    fputc('\n', ctx->out);
+}
+
+/* cleos's `get account` layout (programs/cleos/main.cpp get_account), section by section. */
 static void print_account(cps_cli_ctx *ctx, const json_t *a)
 {
-    const char *created = json_string_value(json_object_get(a, "created"));
-    fprintf(ctx->out, "created: %s\n", created ? created : "");
+    fprintf(ctx->out, "created: %s\n", or_empty(json_string_value(json_object_get(a, "created"))));
     if (json_is_true(json_object_get(a, "privileged"))) fprintf(ctx->out, "privileged: true\n");
-    fprintf(ctx->out, "permissions: \n");
     const json_t *perms = json_object_get(a, "permissions");
-    size_t i;
-    json_t *perm;
-    json_array_foreach(perms, i, perm)
-    {
-        const char *parent = json_string_value(json_object_get(perm, "parent"));
-        if (!parent || !*parent) print_permission(ctx, perms, perm, 0);
-    }
+    fprintf(ctx->out, "permissions: \n");
+    walk_permissions(ctx, perms, "", 0, print_permission);
+    fprintf(ctx->out, "\npermission links: \n");
+    walk_permissions(ctx, perms, "", 0, print_permission_links);
+    fprintf(ctx->out, "     eosio.any: \n");
+    print_links(ctx, json_object_get(a, "eosio_any_linked_actions"));
+    fputc('\n', ctx->out);
+
     char quota[64], used[64];
-    pretty_amount(quota, sizeof quota, int_field(a, "ram_quota"), false);
-    pretty_amount(used, sizeof used, int_field(a, "ram_usage"), false);
+    pretty_amount(quota, sizeof quota, int_field(a, "ram_quota"), false, 5);
+    pretty_amount(used, sizeof used, int_field(a, "ram_usage"), false, 5);
     fprintf(ctx->out, "memory: \n     quota: %15s  used: %15s\n\n", quota, used);
-    print_bandwidth(ctx, "net bandwidth: ", json_object_get(a, "net_limit"), false);
-    print_bandwidth(ctx, "cpu bandwidth:", json_object_get(a, "cpu_limit"), true);
-    const char *liquid = json_string_value(json_object_get(a, "core_liquid_balance"));
-    if (liquid) {
-        const char *space = strchr(liquid, ' ');
-        fprintf(ctx->out, "%s balances: \n     %-11s%18s\n\n", space ? space + 1 : "", "liquid:",
-                liquid);
+
+    /* staked and unstaking count in the core symbol: the liquid balance's, else the stake's. */
+    cps_asset liquid = {0, 0}, total_net;
+    bool has_liquid = asset_field(a, "core_liquid_balance", &liquid);
+    cps_symbol core = liquid.symbol;
+    if (asset_field(json_object_get(a, "total_resources"), "net_weight", &total_net))
+        core = total_net.symbol;
+    cps_asset staked = {0, core}, unstaking = {0, core};
+
+    fprintf(ctx->out, "net bandwidth: \n");
+    print_stake(ctx, a, "net_weight", &staked);
+    print_limit(ctx, json_object_get(a, "net_limit"), false);
+    fprintf(ctx->out, "cpu bandwidth:\n");
+    print_stake(ctx, a, "cpu_weight", &staked);
+    print_limit(ctx, json_object_get(a, "cpu_limit"), true);
+
+    const json_t *subjective = json_object_get(a, "subjective_cpu_bill_limit");
+    if (json_is_object(subjective)) {
+        char s[64];
+        pretty_amount(s, sizeof s, int_field(subjective, "used"), true, 5);
+        fprintf(ctx->out, "subjective cpu bandwidth:\n     %-11s%18s\n\n", "used:", s);
     }
+    print_refund(ctx, a, &unstaking);
+
+    if (has_liquid) {
+        char code[CPS_ASSET_STR_MAX], t[4][CPS_ASSET_STR_MAX];
+        cps_asset total = {add_amounts(add_amounts(liquid.amount, staked.amount), unstaking.amount),
+                           liquid.symbol};
+        if (cps_abi_symbol_code_to_string(cps_abi_symbol_code(liquid.symbol), code))
+            snprintf(code, sizeof code, "?");
+        fprintf(ctx->out,
+                "%s balances: \n     %-11s%18s\n     %-11s%18s\n     %-11s%18s\n     %-11s%18s\n\n",
+                code, "liquid:", asset_text(&liquid, t[0]), "staked:", asset_text(&staked, t[1]),
+                "unstaking:", asset_text(&unstaking, t[2]), "total:", asset_text(&total, t[3]));
+    }
+    const json_t *rex = json_object_get(a, "rex_info");
+    cps_asset rex_balance, vote_stake;
+    if (asset_field(rex, "rex_balance", &rex_balance) && asset_field(rex, "vote_stake", &vote_stake)) {
+        char code[CPS_ASSET_STR_MAX], t1[CPS_ASSET_STR_MAX], t2[CPS_ASSET_STR_MAX];
+        if (cps_abi_symbol_code_to_string(cps_abi_symbol_code(rex_balance.symbol), code))
+            snprintf(code, sizeof code, "?");
+        fprintf(ctx->out, "%s balances: \n     %-11s%18s\n     %-11s%18s\n\n", code, "balance:",
+                asset_text(&rex_balance, t1), "staked:", asset_text(&vote_stake, t2));
+    }
+    print_voter(ctx, json_object_get(a, "voter_info"));
+    fputc('\n', ctx->out);
 }
 
 static int run_get_account(cps_cli_ctx *ctx, const cps_cli_args *args)
 {
     json_t *p = json_pack("{s:s}", "account_name", cps_cli_arg(args, 0));
     if (need(ctx, p)) return CPS_CLI_EXIT_FAIL;
+    /* cleos sends the symbol as "4,SYS"; cpsd also takes a bare code. */
+    const char *core = cps_cli_arg(args, 1);
+    if (core && json_object_set_new(p, "expected_core_symbol", json_string(core))) {
+        json_decref(p);
+        return cps_cli_error(ctx, CPS_ERR_INVALID_ARG, "core-symbol: not valid UTF-8");
+    }
     if (cps_cli_flag(args, "--json")) return call_and_print(ctx, "/v1/chain/get_account", p);
     json_t *result;
     int rc = cps_cli_call(ctx, "/v1/chain/get_account", p, &result, NULL);
@@ -384,7 +578,9 @@ static const cps_cli_option block_options[] = {
     {"--header-state", NULL, NULL, "Get block header state from fork database instead", false},
     {0}};
 static const cps_cli_positional account_positionals[] = {
-    {"name", "TEXT", "The name of the account to retrieve", true}, {0}};
+    {"name", "TEXT", "The name of the account to retrieve", true},
+    {"core-symbol", "TEXT", "The expected core symbol of the chain you are querying", false},
+    {0}};
 static const cps_cli_option account_options[] = {
     {"-j,--json", NULL, NULL, "Output in JSON format", false}, {0}};
 static const cps_cli_positional code_positionals[] = {

@@ -124,7 +124,7 @@ expect_eq "new account: RAM quota" "$(account_field alice ram_quota)" 9592
 expect_eq "new account: net stake" "$(account_field alice net_weight)" 100000
 expect_eq "new account: cpu stake" "$(account_field alice cpu_weight)" 100000
 run get account alice
-expect_match "get account: memory quota line" "$(sed -n 6p "$tmp/out")" \
+expect_match "get account: memory quota line" "$(grep '^     quota:' "$tmp/out")" \
   '^     quota:     9\.367 KiB    used: '
 run system listbw eosio
 expect_eq "listbw: eosio's delegation to alice" "$out" \

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -357,18 +358,22 @@ static int push_list(int fd, presigned *base, const uint32_t *idx, size_t n, uin
 
 /* Set-up: N accounts created by eosio, each funded, ACCOUNTS_PER_TRX per transaction. */
 #define ACCOUNTS_PER_TRX 25
-static int create_accounts(void)
+
+/* Signs the transactions creating and funding accounts 0..accounts-1 (ACCOUNTS_PER_TRX each)
+ * into *out (owned by the caller, each json too), *ntrx of them. */
+static int sign_account_trxs(int accounts, presigned **out, int *ntrx_out)
 {
     tapos t;
     int rc = read_tapos(600, &t);
     if (rc) return rc;
-    int ntrx = (g.accounts + ACCOUNTS_PER_TRX - 1) / ACCOUNTS_PER_TRX;
+    int ntrx = (accounts + ACCOUNTS_PER_TRX - 1) / ACCOUNTS_PER_TRX;
     presigned *list = calloc((size_t)ntrx, sizeof *list);
+    if (!list) return CPS_ERR_NOMEM;
     cps_buf acts = {0}, data = {0}, raw = {0};
     for (int k = 0; k < ntrx && !rc; k++) {
         cps_buf_reset(&acts);
         uint32_t n = 0;
-        for (int i = k * ACCOUNTS_PER_TRX; i < g.accounts && i < (k + 1) * ACCOUNTS_PER_TRX; i++) {
+        for (int i = k * ACCOUNTS_PER_TRX; i < accounts && i < (k + 1) * ACCOUNTS_PER_TRX; i++) {
             cps_buf_reset(&data);
             cps_write_u64(&data, cps_abi_name("eosio"));
             cps_write_u64(&data, account_name(i));
@@ -382,6 +387,19 @@ static int create_accounts(void)
         rc = pack_trx(&t, 0, &acts, n, &raw);
         if (!rc) rc = sign_trx(&raw, &list[k]);
     }
+    cps_buf_free(&acts);
+    cps_buf_free(&data);
+    cps_buf_free(&raw);
+    *out = list;
+    *ntrx_out = ntrx;
+    return rc;
+}
+
+static int create_accounts(void)
+{
+    presigned *list = NULL;
+    int ntrx = 0;
+    int rc = sign_account_trxs(g.accounts, &list, &ntrx);
     int fd = rc ? -1 : tps_http_connect(g.port);
     if (fd < 0 && !rc) rc = fd;
     size_t bad = 0;
@@ -395,11 +413,8 @@ static int create_accounts(void)
     }
     tps_http_close(fd);
     if (!rc && bad) rc = cps_fail(CPS_ERR_IO, "%zu account transactions failed: %s", bad, g.first_error);
-    for (int k = 0; k < ntrx; k++) free(list[k].json);
+    for (int k = 0; list && k < ntrx; k++) free(list[k].json);
     free(list);
-    cps_buf_free(&acts);
-    cps_buf_free(&data);
-    cps_buf_free(&raw);
     return rc;
 }
 
@@ -498,6 +513,116 @@ static void *stream_thread(void *arg)
     return NULL;
 }
 
+/* Starts a fresh cpsd on the temp chain and boots eosio.token with scripts/boot.js. */
+static int start_chain(const char *log)
+{
+    g.node = spawn_node(NULL, log);
+    int rc = wait_for_node(30);
+    if (rc) return rc;
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "node scripts/boot.js http://127.0.0.1:%d '%s' >> '%s' 2>&1", g.port,
+             g.build, log);
+    if (system(cmd) != 0) return cps_fail(CPS_ERR_IO, "scripts/boot.js failed (see %s)", log);
+    return 0;
+}
+
+/* ---- TPS_MEMORY_ACCOUNTS: resident memory per account with a token balance ---------------- */
+
+typedef struct mem_stat {
+    long rss_kb, anon_kb, file_kb; /* VmRSS, RssAnon, RssFile of /proc/<pid>/status */
+} mem_stat;
+
+static int read_mem(pid_t pid, mem_stat *m)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return cps_fail(CPS_ERR_IO, "cannot read %s", path);
+    memset(m, 0, sizeof *m);
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "VmRSS: %ld", &m->rss_kb);
+        sscanf(line, "RssAnon: %ld", &m->anon_kb);
+        sscanf(line, "RssFile: %ld", &m->file_kb);
+    }
+    fclose(f);
+    return m->rss_kb > 0 ? 0 : cps_fail(CPS_ERR_FORMAT, "no VmRSS in %s", path);
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Creates n accounts owned by the dev key, each with a CPS balance (the same transactions as the
+ * set-up of the throughput run, streamed over the connections), and reports cpsd's resident
+ * memory and the LMDB state file before and after, per account. */
+static int memory_run(int n)
+{
+    char mdb[4200];
+    snprintf(mdb, sizeof mdb, "%s/data/state/data.mdb", g.tmp);
+    mem_stat m0, m1;
+    int rc = read_mem(g.node, &m0);
+    long long f0 = file_size(mdb);
+    double t0 = now_s();
+    presigned *list = NULL;
+    int ntrx = 0;
+    if (!rc) rc = sign_account_trxs(n, &list, &ntrx);
+    g.trx = list; /* freed with the transfers at the end of main */
+    g.transfers = list ? ntrx : 0;
+    if (rc) return rc;
+    printf("tps: memory: %d account transactions (%d accounts) signed in %.1f s; cpsd before: RSS "
+           "%ld kB (anon %ld, file %ld), state file %lld bytes\n",
+           ntrx, n, now_s() - t0, m0.rss_kb, m0.anon_kb, m0.file_kb, f0);
+    fflush(stdout);
+    if (g.batch > 40) g.batch = 40; /* 40 x 50 actions per request, as the set-up */
+    atomic_store(&g.next, 0);
+    atomic_store(&g.transport_errors, 0);
+    g.failed = g.retry_n = g.resubmissions = 0;
+    g.first_error[0] = 0;
+    g.retry = malloc((size_t)ntrx * sizeof *g.retry);
+    if (!g.retry) return CPS_ERR_NOMEM;
+    atomic_store(&g.outstanding, (size_t)ntrx);
+    int conns = g.connections < 4 ? g.connections : 4;
+    pthread_t th[4];
+    double t1 = now_s();
+    for (int i = 0; i < conns; i++) pthread_create(&th[i], NULL, stream_thread, NULL);
+    for (int i = 0; i < conns; i++) pthread_join(th[i], NULL);
+    double create_s = now_s() - t1;
+    if (g.failed || g.transport_errors)
+        return cps_fail(CPS_ERR_IO, "%zu account transactions rejected, %d transport errors: %s",
+                        g.failed, (int)g.transport_errors, g.first_error);
+    usleep(1200000); /* a block or two more, so nothing pending is counted */
+    if ((rc = read_mem(g.node, &m1))) return rc;
+    long long f1 = file_size(mdb);
+    double per_rss = (double)(m1.rss_kb - m0.rss_kb) * 1024.0 / n;
+    double per_anon = (double)(m1.anon_kb - m0.anon_kb) * 1024.0 / n;
+    double per_file = (double)(f1 - f0) / n;
+    printf("tps: memory: %d accounts created and funded in %.1f s (%zu resubmissions); cpsd after: "
+           "RSS %ld kB (anon %ld, file %ld), state file %lld bytes\n",
+           n, create_s, g.resubmissions, m1.rss_kb, m1.anon_kb, m1.file_kb, f1);
+    printf("tps: memory: per account with a token balance: %.0f bytes of RSS (%.0f anonymous, "
+           "%.0f file-backed: the LMDB map), %.0f bytes of state file\n",
+           per_rss, per_anon, (double)(m1.file_kb - m0.file_kb) * 1024.0 / n, per_file);
+    mkdir("bench/results", 0755);
+    FILE *jf = fopen("bench/results/tps_memory.json", "w");
+    if (jf) {
+        fprintf(jf,
+                "{\n  \"accounts\": %d,\n  \"create_seconds\": %.1f,\n"
+                "  \"rss_kb_before\": %ld,\n  \"rss_kb_after\": %ld,\n"
+                "  \"rss_anon_kb_before\": %ld,\n  \"rss_anon_kb_after\": %ld,\n"
+                "  \"rss_file_kb_before\": %ld,\n  \"rss_file_kb_after\": %ld,\n"
+                "  \"state_file_bytes_before\": %lld,\n  \"state_file_bytes_after\": %lld,\n"
+                "  \"rss_bytes_per_account\": %.0f,\n  \"anon_bytes_per_account\": %.0f,\n"
+                "  \"state_file_bytes_per_account\": %.0f\n}\n",
+                n, create_s, m0.rss_kb, m1.rss_kb, m0.anon_kb, m1.anon_kb, m0.file_kb, m1.file_kb,
+                f0, f1, per_rss, per_anon, per_file);
+        fclose(jf);
+        printf("tps: wrote bench/results/tps_memory.json\n");
+    }
+    return 0;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     return memcmp(((const presigned *const *)a)[0]->id.b, ((const presigned *const *)b)[0]->id.b, 32);
@@ -588,7 +713,9 @@ static double recovery_ceiling(double seconds)
     return (double)n / (t - t0);
 }
 
-static double replay_time(const char *log, uint32_t *head, int *ok)
+/* Wall time of `cpsd --replay-blockchain --print-state-hash`; *cpu_s gets its CPU time (user +
+ * system, all threads, from wait4). */
+static double replay_time(const char *log, uint32_t *head, int *ok, double *cpu_s)
 {
     /* --print-state-hash exits after opening the chain, which here means after the replay. */
     char path[4200];
@@ -609,8 +736,12 @@ static double replay_time(const char *log, uint32_t *head, int *ok)
         _exit(127);
     }
     int st = 0;
-    waitpid(p, &st, 0);
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    wait4(p, &st, 0, &ru);
     double dt = now_s() - t0;
+    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+             (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     *ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
     FILE *f = fopen(path, "r");
     unsigned h = 0;
@@ -662,14 +793,17 @@ int main(int argc, char **argv)
            "x %d per push_transactions\n",
            g.build, g.port, g.tmp, g.accounts, g.transfers, g.connections, g.batch);
     fflush(stdout);
-    g.node = spawn_node(NULL, log);
-    if ((rc = wait_for_node(30))) goto fail;
-
+    /* The memory step (TPS_MEMORY_ACCOUNTS accounts, default 100,000; 0 skips it) runs after the
+     * throughput run on a fresh chain, or alone with TPS_MEMORY_ONLY=1. */
+    const char *mem_env = getenv("TPS_MEMORY_ACCOUNTS");
+    int memory_accounts = mem_env ? atoi(mem_env) : 100000;
+    if (memory_accounts < 0) memory_accounts = 0;
+    if (memory_accounts > 1000000) memory_accounts = 1000000; /* distinct names below 31^5 */
+    bool memory_only = memory_accounts > 0 && getenv("TPS_MEMORY_ONLY");
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "node scripts/boot.js http://127.0.0.1:%d '%s' >> '%s' 2>&1", g.port,
-             g.build, log);
-    if (system(cmd) != 0) {
-        rc = cps_fail(CPS_ERR_IO, "scripts/boot.js failed (see %s)", log);
+    if ((rc = start_chain(log))) goto fail;
+    if (memory_only) {
+        rc = memory_run(memory_accounts);
         goto fail;
     }
     double t_setup = now_s();
@@ -778,7 +912,8 @@ int main(int argc, char **argv)
     stop_node();
     uint32_t replay_head = 0;
     int replay_ok = 0;
-    double replay_s = replay_time(log, &replay_head, &replay_ok);
+    double replay_cpu_s = 0;
+    double replay_s = replay_time(log, &replay_head, &replay_ok, &replay_cpu_s);
     double chain_s = replay_head * BLOCK_SECONDS;
     printf("tps: replay of %u blocks (%.0f s of chain) took %.2f s: %.1fx real time%s\n", replay_head,
            chain_s, replay_s, replay_s > 0 ? chain_s / replay_s : 0, replay_ok ? "" : " (FAILED)");
@@ -787,6 +922,15 @@ int main(int argc, char **argv)
     printf("tps: ceiling: %.0f K1 recoveries/s on one core; TPS / ceiling = %.1f%% (goal >= 70%%, "
            ">= 15000 tx/s)\n",
            ceiling, ceiling > 0 ? 100.0 * steady_tps / ceiling : 0);
+    /* The replay's CPU (all threads) per transfer, less one recovery at the ceiling's rate: what
+     * applying a transfer costs without HTTP, JSON or traces read by anyone (the set-up blocks,
+     * about 7 % more work at the default sizes, are counted in). */
+    double replay_us = included ? replay_cpu_s * 1e6 / (double)included : 0;
+    double recover_us = ceiling > 0 ? 1e6 / ceiling : 0;
+    double apply_us = replay_us > recover_us ? replay_us - recover_us : 0;
+    printf("tps: replay CPU %.2f s (all threads): %.1f us per transfer = ~%.1f us recovery + "
+           "~%.1f us apply\n",
+           replay_cpu_s, replay_us, recover_us, apply_us);
 
     mkdir("bench/results", 0755);
     FILE *jf = fopen("bench/results/tps.json", "w");
@@ -802,14 +946,15 @@ int main(int argc, char **argv)
                 "  \"block_time_latency_p50_ms\": %.1f,\n  \"block_time_latency_p99_ms\": %.1f,\n  \"cpu_usage_us_per_transfer\": %.2f,\n"
                 "  \"replay_blocks\": %u,\n  \"replay_seconds\": %.3f,\n  \"chain_seconds\": %.1f,\n"
                 "  \"replay_speedup\": %.2f,\n  \"replay_ok\": %s,\n  \"recovery_ceiling_per_s\": %.0f,\n"
-                "  \"tps_over_ceiling\": %.4f\n}\n",
+                "  \"tps_over_ceiling\": %.4f,\n  \"replay_cpu_seconds\": %.3f,\n"
+                "  \"replay_cpu_us_per_transfer\": %.1f,\n  \"replay_apply_us_per_transfer\": %.1f\n}\n",
                 g.accounts, g.transfers, g.connections, g.batch, g.transfers / sign_s, node_cpu_s,
                 node_us_per_trx, node_us_per_push, stream_s,
                 g.transfers / stream_s, g.failed, g.resubmissions, (int)g.transport_errors, included, not_executed,
                 first >= 0 ? bs[first].num : 0, last >= 0 ? bs[last].num : 0, window_blocks, tps,
                 steady_tps, max_in_block, fill_cpu, p50, p99, bp50, bp99, cpu_per_trx, replay_head, replay_s, chain_s,
                 replay_s > 0 ? chain_s / replay_s : 0, replay_ok ? "true" : "false", ceiling,
-                ceiling > 0 ? steady_tps / ceiling : 0);
+                ceiling > 0 ? steady_tps / ceiling : 0, replay_cpu_s, replay_us, apply_us);
         fclose(jf);
     }
     FILE *mf = fopen("bench/results/tps.md", "w");
@@ -833,6 +978,8 @@ int main(int argc, char **argv)
                 g.resubmissions, node_us_per_push);
         fprintf(mf, "| replay | %u blocks in %.2f s = %.1fx the chain's %.0f s |\n", replay_head,
                 replay_s, replay_s > 0 ? chain_s / replay_s : 0, chain_s);
+        fprintf(mf, "| replay CPU per transfer (all threads) | %.1f us = ~%.1f us recovery + ~%.1f us "
+                    "apply |\n", replay_us, recover_us, apply_us);
         fprintf(mf, "| one-core K1 recovery ceiling | %.0f /s |\n", ceiling);
         fprintf(mf, "| steady TPS / ceiling | %.1f %% (goal >= 70 %%, >= 15000 tx/s) |\n",
                 ceiling > 0 ? 100.0 * steady_tps / ceiling : 0);
@@ -840,6 +987,23 @@ int main(int argc, char **argv)
     }
     free(bs);
     printf("tps: wrote bench/results/tps.json and bench/results/tps.md\n");
+    fflush(stdout);
+    if (memory_accounts) {
+        /* a fresh chain for the memory step; the throughput run's chain is kept with TPS_KEEP */
+        stop_node();
+        for (int i = 0; i < g.transfers; i++) free(g.trx[i].json);
+        free(g.trx);
+        free(g.retry);
+        g.trx = NULL;
+        g.retry = NULL;
+        g.transfers = 0;
+        snprintf(cmd, sizeof cmd, getenv("TPS_KEEP") ? "mv '%s/data' '%s/data-throughput'"
+                                                     : "rm -rf '%s/data'%.0s",
+                 g.tmp, g.tmp);
+        if (system(cmd) != 0) rc = cps_fail(CPS_ERR_IO, "cannot set the throughput chain aside");
+        if (!rc) rc = start_chain(log);
+        if (!rc) rc = memory_run(memory_accounts);
+    }
 fail:
     if (rc) fprintf(stderr, "tps: %s (cpsd log: %s)\n", cps_last_error(), log);
     stop_node();

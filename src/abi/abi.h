@@ -402,6 +402,12 @@ void cps_abi_signing_digest_raw(const cps_checksum256 *chain_id, const uint8_t *
                                 cps_checksum256 *digest);
 CPS_MUST_USE int cps_abi_signing_digest(const cps_checksum256 *chain_id,
                                         const cps_signed_transaction *t, cps_checksum256 *digest);
+/* CPS's finality vote digest (docs/finality.md): sha256("cps-vote-v1" || chain_id || block_id ||
+ * block_num u32 LE || producer u64 LE). The one definition the P2P vote message and the
+ * finality module sign and check. */
+void cps_abi_vote_digest(const cps_checksum256 *chain_id, cps_name producer,
+                         const cps_checksum256 *block_id, uint32_t block_num,
+                         cps_checksum256 *digest);
 /* packed_transaction::packed_digest = sha256(compression || bytes packed_trx ||
  * sha256(vector<signature> || bytes packed_cfd)), used for transaction receipts' merkle leaves. */
 CPS_MUST_USE int cps_abi_packed_transaction_digest(const cps_packed_transaction *p,

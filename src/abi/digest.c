@@ -146,3 +146,20 @@ int cps_abi_merkle_root(const cps_checksum256 *leaves, size_t n, cps_checksum256
     free(level);
     return 0;
 }
+
+void cps_abi_vote_digest(const cps_checksum256 *chain_id, cps_name producer,
+                         const cps_checksum256 *block_id, uint32_t block_num,
+                         cps_checksum256 *digest)
+{
+    static const char tag[] = "cps-vote-v1";
+    uint8_t tail[12];
+    cps_store_u32(tail, block_num);
+    cps_store_u64(tail + 4, producer);
+    cps_sha256_ctx c;
+    cps_sha256_init(&c);
+    cps_sha256_update(&c, tag, sizeof tag - 1);
+    cps_sha256_update(&c, chain_id->b, 32);
+    cps_sha256_update(&c, block_id->b, 32);
+    cps_sha256_update(&c, tail, sizeof tail);
+    cps_sha256_final(&c, digest->b);
+}

@@ -287,21 +287,10 @@ int cps_net_frame_decode(const uint8_t *data, size_t n, uint32_t max_message_siz
 
 /* ---- votes ----------------------------------------------------------------------------------- */
 
-static const char vote_tag[] = "cps-vote-v1";
-
 void cps_net_vote_digest(const cps_checksum256 *chain_id, const cps_net_vote *v,
                          cps_checksum256 *digest)
 {
-    uint8_t tail[12];
-    cps_store_u32(tail, v->block_num);
-    cps_store_u64(tail + 4, v->producer);
-    cps_sha256_ctx c;
-    cps_sha256_init(&c);
-    cps_sha256_update(&c, vote_tag, sizeof vote_tag - 1);
-    cps_sha256_update(&c, chain_id->b, 32);
-    cps_sha256_update(&c, v->block_id.b, 32);
-    cps_sha256_update(&c, tail, sizeof tail);
-    cps_sha256_final(&c, digest->b);
+    cps_abi_vote_digest(chain_id, v->producer, &v->block_id, v->block_num, digest);
 }
 
 int cps_net_vote_sign(const cps_checksum256 *chain_id, const cps_private_key *key, cps_net_vote *v)

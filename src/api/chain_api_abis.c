@@ -1,5 +1,6 @@
-/* api (chain endpoints): ABIs for JSON conversions on the loop — loaded from the controller on
- * first use and kept for the request — and the decoding of traced action data through them. */
+/* api (chain endpoints): ABIs for JSON conversions, kept for one request — loaded from the
+ * controller on the loop, or from a read view of the last committed state on any thread — and
+ * the decoding of traced action data through them. */
 #include "api/chain_api_internal.h"
 
 #include <stdlib.h>
@@ -66,4 +67,30 @@ void cps_chain_api__decode_trace_data(json_t *processed, cps_chain_api__abi_set 
         free(bin);
         cps_buf_free(&out);
     }
+}
+
+const cps_abi *cps_chain_api__view_abis_get(void *ctx, cps_name account)
+{
+    cps_chain_api__view_abis *s = ctx;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->e[i].account == account) return s->e[i].abi;
+    if (s->n == CPS_ARRAY_LEN(s->e)) return NULL; /* a full set answers hex rather than grow */
+    if (!s->view && cps_state_view_open(s->api->st, &s->view)) {
+        s->view = NULL;
+        return NULL;
+    }
+    cps_abi *abi = NULL;
+    if (chain_api_view_load_abi(s->api, s->view, account, &abi)) abi = NULL;
+    s->e[s->n].account = account;
+    s->e[s->n].abi = abi;
+    s->n++;
+    return abi;
+}
+
+void cps_chain_api__view_abis_free(cps_chain_api__view_abis *s)
+{
+    for (size_t i = 0; i < s->n; i++) cps_abi_free(s->e[i].abi);
+    s->n = 0;
+    if (s->view) cps_state_view_close(s->view);
+    s->view = NULL;
 }

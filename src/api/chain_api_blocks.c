@@ -204,42 +204,6 @@ static json_t *header_json(const cps_signed_block_header *sh)
                      "producer_signature", chain_api_json_signature(&sh->producer_signature));
 }
 
-/* Contract ABIs for get_block's action data, read from a view of the head's state and kept for
- * the request. */
-typedef struct view_abis {
-    cps_chain_api *api;
-    cps_state_view *view; /* opened on first use */
-    struct {
-        cps_name account;
-        cps_abi *abi;
-    } e[16];
-    size_t n;
-} view_abis;
-
-static const cps_abi *view_abis_get(void *ctx, cps_name account)
-{
-    view_abis *s = ctx;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->e[i].account == account) return s->e[i].abi;
-    if (!s->view && cps_state_view_open(s->api->st, &s->view)) return NULL;
-    cps_abi *abi = NULL;
-    if (chain_api_view_load_abi(s->api, s->view, account, &abi)) abi = NULL;
-    if (s->n == CPS_ARRAY_LEN(s->e)) {
-        cps_abi_free(abi); /* a full cache answers hex rather than grow */
-        return NULL;
-    }
-    s->e[s->n].account = account;
-    s->e[s->n].abi = abi;
-    s->n++;
-    return abi;
-}
-
-static void view_abis_free(view_abis *s)
-{
-    for (size_t i = 0; i < s->n; i++) cps_abi_free(s->e[i].abi);
-    if (s->view) cps_state_view_close(s->view);
-}
-
 static const char *const TRX_STATUS[] = {"executed", "soft_fail", "hard_fail", "delayed",
                                          "expired"};
 
@@ -254,7 +218,7 @@ void chain_api_get_block(cps_api_request *req, void *user)
     cps_abi_arena_init(&a);
     cps_buf raw = {0};
     cps_signed_block blk;
-    view_abis abis = {api, NULL, {{0, NULL}}, 0};
+    cps_chain_api__view_abis abis = {api, NULL, {{0, NULL}}, 0};
     if (!load_block(req, api, num, by_id ? &want : NULL, "block", &a, &raw, &blk, &id)) goto done;
     json_t *out = header_json(&blk.signed_header);
     json_t *trxs = json_array();
@@ -265,7 +229,7 @@ void chain_api_get_block(cps_api_request *req, void *user)
             trx = chain_api_json_checksum(&r->trx_id);
         } else {
             cps_buf b = {0};
-            if (cps_abi_packed_transaction_to_json(&r->packed, true, view_abis_get, &abis, &b))
+            if (cps_abi_packed_transaction_to_json(&r->packed, true, cps_chain_api__view_abis_get, &abis, &b))
                 trx = json_null();
             else trx = chain_api_json_from_buf(&b);
             cps_buf_free(&b);
@@ -288,7 +252,7 @@ void chain_api_get_block(cps_api_request *req, void *user)
     json_object_set_new(out, "ref_block_prefix", json_integer(ref_prefix));
     cps_api_respond_json(req, 200, out);
 done:
-    view_abis_free(&abis);
+    cps_chain_api__view_abis_free(&abis);
     cps_buf_free(&raw);
     cps_abi_arena_free(&a);
 }

@@ -83,55 +83,15 @@ struct chain_api_ingress {
 };
 
 /* ------------------------------------------------------------------------------------------
- * ABIs read from the last committed state (any thread): for action data given as JSON and for
- * decoding traces. At most 16 per use; beyond that, data stays hex rather than leaking.
- * ------------------------------------------------------------------------------------------ */
-typedef struct view_abis {
-    cps_chain_api *api;
-    cps_state_view *view; /* opened on first use */
-    struct {
-        cps_name account;
-        cps_abi *abi;
-    } e[16];
-    size_t n;
-} view_abis;
-
-static const cps_abi *view_abis_get(void *ctx, cps_name account)
-{
-    view_abis *s = ctx;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->e[i].account == account) return s->e[i].abi;
-    if (s->n == CPS_ARRAY_LEN(s->e)) return NULL;
-    if (!s->view && cps_state_view_open(s->api->st, &s->view)) {
-        s->view = NULL;
-        return NULL;
-    }
-    cps_abi *abi = NULL;
-    if (chain_api_view_load_abi(s->api, s->view, account, &abi)) abi = NULL;
-    s->e[s->n].account = account;
-    s->e[s->n].abi = abi;
-    s->n++;
-    return abi;
-}
-
-static void view_abis_free(view_abis *s)
-{
-    for (size_t i = 0; i < s->n; i++) cps_abi_free(s->e[i].abi);
-    s->n = 0;
-    if (s->view) cps_state_view_close(s->view);
-    s->view = NULL;
-}
-
-/* ------------------------------------------------------------------------------------------
  * Answers (any thread: worker threads after a commit, the HTTP thread when nothing was queued,
  * the loop at shutdown). Each frees its request.
  * ------------------------------------------------------------------------------------------ */
-static void put_result(cps_buf *b, const item *it, bool nested, view_abis *abis)
+static void put_result(cps_buf *b, const item *it, bool nested, cps_chain_api__view_abis *abis)
 {
     cps_buf_printf(b, "{\"transaction_id\":\"");
     cps_hex_append(b, it->id.b, 32);
     cps_buf_printf(b, "\",\"processed\":");
-    chain_api_trace_json(b, it->trace, nested, view_abis_get, abis);
+    chain_api_trace_json(b, it->trace, nested, cps_chain_api__view_abis_get, abis);
     cps_write_u8(b, '}');
 }
 
@@ -164,7 +124,7 @@ static void request_free(ingress_request *r)
 
 static void answer_request(cps_chain_api *api, ingress_request *r)
 {
-    view_abis abis = {api, NULL, {{0, NULL}}, 0};
+    cps_chain_api__view_abis abis = {api, NULL, {{0, NULL}}, 0};
     cps_buf b = {0};
     if (r->kind != KIND_PUSH_MANY) {
         item *it = &r->items[0];
@@ -186,7 +146,7 @@ static void answer_request(cps_chain_api *api, ingress_request *r)
         cps_api_respond_buf(r->req, 202, &b);
     }
     cps_buf_free(&b);
-    view_abis_free(&abis);
+    cps_chain_api__view_abis_free(&abis);
     request_free(r);
 }
 
@@ -583,7 +543,7 @@ void chain_api_ingress_aborted(cps_chain_api *api, const char *why)
  * ------------------------------------------------------------------------------------------ */
 
 /* JSON body -> packed bytes -> prepared transaction (decoded, checked, keys recovered). */
-static void prepare_item(cps_chain_api *api, view_abis *abis, json_t *body, int64_t now_us,
+static void prepare_item(cps_chain_api *api, cps_chain_api__view_abis *abis, json_t *body, int64_t now_us,
                          item *it)
 {
     cps_arena a;
@@ -592,7 +552,7 @@ static void prepare_item(cps_chain_api *api, view_abis *abis, json_t *body, int6
     cps_transaction trx;
     cps_bytes raw;
     cps_buf packed = {0};
-    int rc = cps_abi_packed_transaction_from_json(body, view_abis_get, abis, &a, &p);
+    int rc = cps_abi_packed_transaction_from_json(body, cps_chain_api__view_abis_get, abis, &a, &p);
     if (!rc) rc = cps_abi_packed_transaction_get(&p, &a, &trx, &raw);
     if (!rc) rc = cps_abi_packed_transaction_pack(&packed, &p);
     if (rc) {
@@ -662,14 +622,14 @@ static void handle(cps_api_request *req, cps_chain_api *api, enum kind kind)
     r->req = req;
     r->kind = kind;
     r->count = (uint32_t)n;
-    view_abis abis = {api, NULL, {{0, NULL}}, 0};
+    cps_chain_api__view_abis abis = {api, NULL, {{0, NULL}}, 0};
     int64_t now_us = cps_time_now_us();
     for (size_t i = 0; i < n; i++) {
         r->items[i].owner = r;
         prepare_item(api, &abis, kind == KIND_PUSH_MANY ? json_array_get(params, i) : single,
                      now_us, &r->items[i]);
     }
-    view_abis_free(&abis);
+    cps_chain_api__view_abis_free(&abis);
     uint32_t queued = 0;
     pthread_mutex_lock(&ing->lock);
     for (size_t i = 0; i < n; i++)

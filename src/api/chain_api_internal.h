@@ -202,4 +202,18 @@ void cps_chain_api__abi_set_free(cps_chain_api__abi_set *s);
  * bytes beside it as "hex_data"; data the ABI cannot decode stays hex. */
 void cps_chain_api__decode_trace_data(json_t *processed, cps_chain_api__abi_set *abis);
 
+/* The same from a read view of the last committed state (any thread; the view is opened on
+ * first use): {api, NULL, {{0, NULL}}, 0}; free with cps_chain_api__view_abis_free. */
+typedef struct cps_chain_api__view_abis {
+    cps_chain_api *api;
+    cps_state_view *view;
+    struct {
+        cps_name account;
+        cps_abi *abi;
+    } e[16];
+    size_t n;
+} cps_chain_api__view_abis;
+const cps_abi *cps_chain_api__view_abis_get(void *ctx, cps_name account);
+void cps_chain_api__view_abis_free(cps_chain_api__view_abis *s);
+
 #endif

@@ -268,14 +268,16 @@ CPS_MUST_USE int cps_chain__push_transaction(cps_chain_controller *c, const uint
 CPS_MUST_USE int cps_chain__push_transaction_keys(cps_chain_controller *c, const uint8_t *packed,
                                                   size_t n, const cps_transaction_receipt *receipt,
                                                   const cps_public_key *keys);
-/* Keys of a block's input transactions recovered ahead on helper threads (signature_threads, or
- * one per other online CPU); NULL when not worth it or out of memory (then every transaction
- * recovers its own). Owned by the caller: cps_chain__block_keys_free. blk must outlive it. */
+/* Starts recovering the keys of a block's input transactions on helper threads
+ * (signature_threads, or one per other online CPU) while the block applies; NULL when not worth
+ * it or out of memory (then every transaction recovers its own). Owned by the caller:
+ * cps_chain__block_keys_free (joins the helpers). blk must outlive it. */
 typedef struct cps_chain_block_keys cps_chain_block_keys;
 cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
                                                     const cps_signed_block *blk);
-/* The keys of receipt i (borrowed from bk), or NULL: recover them on the ordinary path. */
-const cps_public_key *cps_chain__block_keys_get(const cps_chain_block_keys *bk, uint32_t i);
+/* The keys of receipt i (borrowed from bk), waiting for them (and recovering receipts not yet
+ * taken meanwhile); NULL: recover them on the ordinary path. Calling thread of _recover only. */
+const cps_public_key *cps_chain__block_keys_get(cps_chain_block_keys *bk, uint32_t i);
 void cps_chain__block_keys_free(cps_chain_block_keys *bk);
 
 /* ---- generated transactions (deferred.c) ------------------------------------------------- */

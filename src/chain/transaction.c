@@ -5,6 +5,8 @@
 #include "chain/controller_internal.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -800,16 +802,22 @@ static int record_usage(cps_chain_trx_context *tc)
     for (uint32_t i = 0; i < t->action_count; i++) {
         for (uint32_t k = 0; k < t->actions[i].authorization_count; k++) {
             const cps_permission_level *l = &t->actions[i].authorization[k];
-            cps_arena a = {0};
-            cps_name parent;
-            cps_authority auth;
-            int64_t upd, used;
-            int rc = cps_chain__perm_get(c, NULL, l->actor, l->permission, &a, &parent, &auth, &upd,
+            /* last_used is the record's third u64: decode and rewrite the record only when it
+             * changes (once per permission and block) */
+            cps_bytes v;
+            int rc = perm_record(c, l, &v);
+            if (!rc && (int64_t)cps_load_u64(v.data + 16) != tc->block_time_us) {
+                cps_arena a = {0};
+                cps_name parent;
+                cps_authority auth;
+                int64_t upd, used;
+                rc = cps_chain__perm_get(c, NULL, l->actor, l->permission, &a, &parent, &auth, &upd,
                                          &used);
-            if (!rc && used != tc->block_time_us)
-                rc = cps_chain__perm_put(c, l->actor, l->permission, parent, &auth, upd,
-                                         tc->block_time_us);
-            cps_abi_arena_free(&a);
+                if (!rc && used != tc->block_time_us)
+                    rc = cps_chain__perm_put(c, l->actor, l->permission, parent, &auth, upd,
+                                             tc->block_time_us);
+                cps_abi_arena_free(&a);
+            }
             if (rc) return rc;
             cps_chain_account acct;
             rc = cps_chain__account_get(c, NULL, l->actor, &acct);
@@ -1066,49 +1074,60 @@ int cps_chain__push_transaction_keys(cps_chain_controller *c, const uint8_t *pac
 }
 
 /* ------------------------------------------------------------------------------------------
- * Keys of a block's input transactions, recovered ahead on helper threads (replay and blocks
- * from peers; nodeos recovers them on its thread pool as well). The block is then applied in
- * order on the calling thread with the keys given, so the serial part no longer waits on
- * libsecp256k1. A receipt whose keys could not be recovered here (malformed bytes, a bad
- * signature) takes the ordinary path, which reports the error exactly as before.
+ * Keys of a block's input transactions, recovered on helper threads while the block applies
+ * (replay and blocks from peers; nodeos recovers them on its thread pool as well). Helpers take
+ * receipts in order from a shared counter; the applying thread, when the keys of the next
+ * transaction are not ready, takes receipts from the same counter itself, so both cores stay busy
+ * and the transactions still apply strictly in order. A receipt whose keys could not be recovered
+ * here (malformed bytes, a bad signature) takes the ordinary path, which reports the error
+ * exactly as before.
  * ------------------------------------------------------------------------------------------ */
 struct cps_chain_block_keys {
+    const cps_signed_block *blk;
+    cps_checksum256 chain_id;
     uint32_t count;      /* receipts in the block */
     size_t *offset;      /* per receipt: index of its first key in keys */
     int *result;         /* per receipt: 0 = keys recovered, else not (scheduled or failed) */
+    _Atomic uint8_t *done; /* per receipt: result and keys are final (release / acquire) */
+    _Atomic uint32_t next; /* next receipt to take */
+    _Atomic bool stop;     /* the block failed: helpers leave */
     cps_public_key *keys;
+    pthread_t tids[15];
+    uint32_t started;
 };
 
-typedef struct block_keys_job {
-    const cps_signed_block *blk;
-    const cps_checksum256 *chain_id;
-    cps_chain_block_keys *bk;
-    uint32_t from, step;
-} block_keys_job;
+/* Recovers the keys of receipt i into bk (any thread). */
+static void block_keys_one(cps_chain_block_keys *bk, uint32_t i, cps_arena *a)
+{
+    const cps_transaction_receipt *tr = &bk->blk->transactions[i];
+    int rc = 1;
+    if (tr->is_packed) {
+        const cps_packed_transaction *p = &tr->packed;
+        cps_bytes raw;
+        cps_abi_arena_reset(a);
+        rc = cps_abi_packed_transaction_raw(p, a, &raw);
+        if (!rc) {
+            cps_checksum256 digest;
+            cps_abi_signing_digest_raw(&bk->chain_id, raw.data, raw.size,
+                                       p->packed_context_free_data.data,
+                                       p->packed_context_free_data.size, &digest);
+            for (uint32_t k = 0; k < p->signature_count && !rc; k++)
+                rc = cps_recover(&p->signatures[k], digest.b, &bk->keys[bk->offset[i] + k]);
+        }
+    }
+    bk->result[i] = rc;
+    atomic_store_explicit(&bk->done[i], 1, memory_order_release);
+}
 
 static void *block_keys_worker(void *arg)
 {
-    block_keys_job *j = arg;
+    cps_chain_block_keys *bk = arg;
     cps_arena a = {0};
     a.limit = 64u << 20;
-    for (uint32_t i = j->from; i < j->bk->count; i += j->step) {
-        const cps_transaction_receipt *tr = &j->blk->transactions[i];
-        if (!tr->is_packed) continue;
-        const cps_packed_transaction *p = &tr->packed;
-        cps_bytes raw;
-        cps_abi_arena_reset(&a);
-        int rc = cps_abi_packed_transaction_raw(p, &a, &raw);
-        if (rc) {
-            j->bk->result[i] = rc;
-            continue;
-        }
-        cps_checksum256 digest;
-        cps_abi_signing_digest_raw(j->chain_id, raw.data, raw.size,
-                                   p->packed_context_free_data.data,
-                                   p->packed_context_free_data.size, &digest);
-        for (uint32_t k = 0; k < p->signature_count && !rc; k++)
-            rc = cps_recover(&p->signatures[k], digest.b, &j->bk->keys[j->bk->offset[i] + k]);
-        j->bk->result[i] = rc;
+    while (!atomic_load_explicit(&bk->stop, memory_order_relaxed)) {
+        uint32_t i = atomic_fetch_add(&bk->next, 1);
+        if (i >= bk->count) break;
+        block_keys_one(bk, i, &a);
     }
     cps_abi_arena_free(&a);
     return NULL;
@@ -1130,11 +1149,16 @@ cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
     if (helpers == 0) return NULL; /* one core: recovering ahead would gain nothing */
     cps_chain_block_keys *bk = calloc(1, sizeof *bk);
     if (!bk) return NULL;
+    bk->blk = blk;
+    bk->chain_id = c->chain_id;
     bk->count = n;
     bk->offset = calloc(n, sizeof *bk->offset);
     bk->result = malloc(n * sizeof *bk->result);
+    bk->done = malloc(n * sizeof *bk->done);
     bk->keys = calloc(total, sizeof *bk->keys);
-    if (!bk->offset || !bk->result || !bk->keys) {
+    atomic_init(&bk->next, 0);
+    atomic_init(&bk->stop, false);
+    if (!bk->offset || !bk->result || !bk->done || !bk->keys) {
         cps_chain__block_keys_free(bk);
         return NULL; /* no memory to spare: every transaction recovers its own keys */
     }
@@ -1142,35 +1166,44 @@ cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
     for (uint32_t i = 0; i < n; i++) {
         bk->offset[i] = off;
         bk->result[i] = 1;
+        atomic_init(&bk->done[i], 0);
         if (blk->transactions[i].is_packed) off += blk->transactions[i].packed.signature_count;
     }
-    pthread_t tids[15];
-    block_keys_job jobs[16];
-    uint32_t step = helpers + 1, started = 0;
-    for (uint32_t t = 0; t < step; t++) jobs[t] = (block_keys_job){blk, &c->chain_id, bk, t, step};
     for (uint32_t t = 0; t < helpers; t++) {
-        if (pthread_create(&tids[t], NULL, block_keys_worker, &jobs[t + 1])) break;
-        started++;
+        if (pthread_create(&bk->tids[t], NULL, block_keys_worker, bk)) break;
+        bk->started++;
     }
-    /* The calling thread takes share 0, and the shares of any thread that did not start. */
-    block_keys_worker(&jobs[0]);
-    for (uint32_t t = started; t < helpers; t++) block_keys_worker(&jobs[t + 1]);
-    for (uint32_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
-    cps_clear_error(); /* a failure here is reported again, on the ordinary path */
+    /* without any helper the applying thread recovers each receipt's keys as it needs them */
     return bk;
 }
 
-const cps_public_key *cps_chain__block_keys_get(const cps_chain_block_keys *bk, uint32_t i)
+const cps_public_key *cps_chain__block_keys_get(cps_chain_block_keys *bk, uint32_t i)
 {
-    if (!bk || i >= bk->count || bk->result[i]) return NULL;
-    return &bk->keys[bk->offset[i]];
+    if (!bk || i >= bk->count) return NULL;
+    if (!atomic_load_explicit(&bk->done[i], memory_order_acquire)) {
+        /* not ready: help with the receipts not yet taken (i among them, or being recovered by
+         * a helper, which is then waited for) */
+        cps_arena a = {0};
+        a.limit = 64u << 20;
+        while (!atomic_load_explicit(&bk->done[i], memory_order_acquire)) {
+            uint32_t j = atomic_fetch_add(&bk->next, 1);
+            if (j < bk->count) block_keys_one(bk, j, &a);
+            else sched_yield();
+        }
+        cps_abi_arena_free(&a);
+        cps_clear_error(); /* a failure here is reported again, on the ordinary path */
+    }
+    return bk->result[i] ? NULL : &bk->keys[bk->offset[i]];
 }
 
 void cps_chain__block_keys_free(cps_chain_block_keys *bk)
 {
     if (!bk) return;
+    atomic_store(&bk->stop, true); /* a block that failed early leaves its other keys */
+    for (uint32_t t = 0; t < bk->started; t++) pthread_join(bk->tids[t], NULL);
     free(bk->offset);
     free(bk->result);
+    free((void *)bk->done);
     free(bk->keys);
     free(bk);
 }

@@ -334,6 +334,18 @@ TEST(finality_advances_with_four_producers)
         cps_chain_consensus_get_stats(w.cs[i], &st);
         ASSERT_TRUE(st.votes_sent >= 29);
         ASSERT_EQ(st.fork_switches, 0);
+        /* one latency sample per block final by votes, in block order up to the LIB, and the
+         * window filter keeps only blocks >= since */
+        static cps_chain_consensus_latency lat[CPS_CHAIN_CONSENSUS_LATENCY_WINDOW];
+        size_t n = cps_chain_consensus_latencies(w.cs[i], 0, lat, CPS_CHAIN_CONSENSUS_LATENCY_WINDOW);
+        ASSERT_EQ(n, st.finality_samples);
+        ASSERT_TRUE(n >= 5);
+        ASSERT_EQ(lat[n - 1].block_num, lib);
+        for (size_t k = 1; k < n; k++) ASSERT_EQ(lat[k].block_num, lat[k - 1].block_num + 1);
+        ASSERT_EQ(cps_chain_consensus_latencies(w.cs[i], lib - 4, lat, CPS_CHAIN_CONSENSUS_LATENCY_WINDOW), 5);
+        ASSERT_EQ(lat[0].block_num, lib - 4);
+        ASSERT_EQ(cps_chain_consensus_latencies(w.cs[i], lib - 4, lat, 2), 2);
+        ASSERT_EQ(cps_chain_consensus_latencies(w.cs[i], lib + 1, lat, 8), 0);
     }
     /* the blocks were produced by three different producers (12 slots each) */
     ASSERT_TRUE(w.logn[0] + w.logn[1] + w.logn[2] + w.logn[3] == 30);

@@ -4,6 +4,7 @@
 #
 #   make            build the library and programs into build/
 #   make test       run the test suite normally and under ASan+UBSan; last line "N passed, N failed"
+#   make test-long  the long multi-node tests (tests/long), normal build only
 #   make run        start a development chain (see README)
 #   make bench      build and run the benchmarks in bench/
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS (default 30)
@@ -55,7 +56,7 @@ BENCH_BINS := $(BENCH_DIRS:bench/%=$(BUILD)/bench/%)
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all test test-one run bench fuzz clean deps
+.PHONY: all test test-one test-long run bench fuzz clean deps
 # Keep intermediate objects (fuzz and test objects are otherwise deleted after linking).
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -110,6 +111,12 @@ test: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory -j$(JOBS) test-one BUILD=build SAN=0
 	@$(MAKE) --no-print-directory -j$(JOBS) test-one BUILD=build/asan SAN=1
 	@tests/run.sh build build/asan
+
+# Long multi-node tests (tests/long/*.test.sh: 21 producers, partitions; minutes each), with the
+# normal build only; not part of `make test`.
+test-long: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory -j$(JOBS) test-one BUILD=$(BUILD) SAN=0
+	@TEST_LONG=1 tests/run.sh $(BUILD)
 
 run: all $(EXTRA_RUN_DEPS)
 	@scripts/run.sh

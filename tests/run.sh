@@ -3,6 +3,7 @@
 # and prints one summary line "N passed, N failed" over everything that ran.
 # A program that exits non-zero without reporting a failed case (a crash, a sanitizer report,
 # a time-out) counts as one failure. TEST_FILTER=substring limits the run to matching paths.
+# tests/long/*.test.sh (minutes each) run only with TEST_LONG=1 (make test-long), and then alone.
 set -u
 cd "$(dirname "$0")/.."
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -40,6 +41,7 @@ run_one() { # label, command...
 for dir in "$@"; do
   echo "== tests in $dir"
   while IFS= read -r bin; do
+    [[ ${TEST_LONG:-0} == 1 ]] && continue
     rel=${bin#"$dir"/}
     [[ -n ${TEST_FILTER:-} && $rel != *"$TEST_FILTER"* ]] && continue
     run_one "$dir:$rel" "$bin"
@@ -47,7 +49,8 @@ for dir in "$@"; do
   while IFS= read -r script; do
     [[ -n ${TEST_FILTER:-} && $script != *"$TEST_FILTER"* ]] && continue
     run_one "$dir:$script" env CPS_BUILD="$dir" bash "$script"
-  done < <(find tests -name '*.test.sh' 2>/dev/null | sort)
+  done < <(if [[ ${TEST_LONG:-0} == 1 ]]; then find tests/long -name '*.test.sh' 2>/dev/null
+            else find tests -path tests/long -prune -o -name '*.test.sh' -print 2>/dev/null; fi | sort)
 done
 
 if ((${#failed_names[@]})); then

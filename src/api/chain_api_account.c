@@ -159,30 +159,6 @@ static int permissions_json(cps_chain_api *api, cps_state_view *v, cps_name owne
 
 /* ---- resources ------------------------------------------------------------------------------ */
 
-/* The account's NET or CPU accumulator from chain.rusage (ram_usage i64 | net | cpu, each
- * last_ordinal u32 | value_ex u64 | consumed u64, resource.c); zeros without a row. */
-static int read_accumulator(cps_chain_api *api, cps_state_view *v, cps_name account, bool cpu,
-                            uint32_t *last_ordinal, uint64_t *value_ex)
-{
-    *last_ordinal = 0;
-    *value_ex = 0;
-    cps_state_table t;
-    int rc = cps_state_table_find(api->st, "chain.rusage", &t);
-    if (rc) return rc;
-    uint8_t key[8];
-    be64(key, account);
-    cps_bytes val;
-    rc = cps_state_get(v, t, key, 8, &val);
-    if (rc == CPS_ERR_NOT_FOUND) return 0;
-    if (rc) return rc;
-    if (val.size != 8 + 2 * 20)
-        return cps_fail(CPS_ERR_DB_CORRUPT, "chain.rusage record of %zu bytes", val.size);
-    const uint8_t *p = val.data + 8 + (cpu ? 20 : 0);
-    *last_ordinal = cps_load_u32(p);
-    *value_ex = cps_load_u64(p + 4);
-    return 0;
-}
-
 /* EOSIO's rate limiting: precision of value_ex and the 24 h account window in 500 ms slots. */
 #define RATE_LIMITING_PRECISION 1000000u
 #define ACCOUNT_WINDOW_SLOTS (24u * 3600u * 2u)
@@ -190,9 +166,11 @@ static int read_accumulator(cps_chain_api *api, cps_state_view *v, cps_name acco
 /* net_limit / cpu_limit as get_account_net_limit_ex builds them: used, available and max (all -1
  * when unlimited), the slot of the last usage update (the creation date before any), and
  * current_used: the average decayed to the head block's time. */
-static json_t *limit_json(const cps_chain_account_resource_limit *l, uint32_t last_ordinal,
-                          uint64_t value_ex, uint32_t head_slot, int64_t created_us)
+static json_t *limit_json(const cps_chain_account_resource_limit *l, uint32_t head_slot,
+                          int64_t created_us)
 {
+    uint32_t last_ordinal = l->last_ordinal;
+    uint64_t value_ex = l->value_ex;
     bool unlimited = l->max < 0;
     int64_t current = unlimited ? -1 : l->used;
     if (!unlimited && head_slot > last_ordinal) {
@@ -288,13 +266,9 @@ void chain_api_get_account(cps_api_request *req, void *user)
     json_t *out = NULL, *perms = json_array(), *sys = json_object();
     cps_state_table t_i64;
     uint32_t head_slot = cps_chain_controller_head_timestamp(api->ctl);
-    uint32_t net_ord, cpu_ord;
-    uint64_t net_ex, cpu_ex;
     rc = cps_state_view_open(api->st, &v);
     if (!rc) rc = cps_state_table_find(api->st, "_c.i64", &t_i64);
     if (!rc) rc = permissions_json(api, v, account, perms);
-    if (!rc) rc = read_accumulator(api, v, account, false, &net_ord, &net_ex);
-    if (!rc) rc = read_accumulator(api, v, account, true, &cpu_ord, &cpu_ex);
     if (!rc) {
         rc = chain_api_view_load_abi(api, v, cps_abi_name("eosio"), &abi);
         if (rc == CPS_ERR_NOT_FOUND) rc = 0, abi = NULL; /* no eosio account: no system data */
@@ -356,9 +330,9 @@ void chain_api_get_account(cps_api_request *req, void *user)
     json_object_set_new(out, "net_weight", chain_api_json_i64(net_w));
     json_object_set_new(out, "cpu_weight", chain_api_json_i64(cpu_w));
     json_object_set_new(out, "net_limit",
-                        limit_json(&net, net_ord, net_ex, head_slot, info.creation_date_us));
+                        limit_json(&net, head_slot, info.creation_date_us));
     json_object_set_new(out, "cpu_limit",
-                        limit_json(&cpu, cpu_ord, cpu_ex, head_slot, info.creation_date_us));
+                        limit_json(&cpu, head_slot, info.creation_date_us));
     json_object_set_new(out, "ram_usage", chain_api_json_i64(ram_usage));
     json_object_set(out, "permissions", perms);
     for (size_t i = 0; i < CPS_ARRAY_LEN(sys_keys); i++) {

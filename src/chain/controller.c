@@ -344,10 +344,8 @@ static int genesis_database(cps_chain_controller *c, const cps_block_header *h1,
     cps_permission_level_weight prod_w = {{eosio, cps_abi_name("active")}, 1};
     cps_authority producers = {1, NULL, 0, &prod_w, 1, NULL, 0};
 
-    cps_buf cfg = {0};
-    int rc = cps_chain_config_pack(&cfg, &c->config);
-    if (!rc) rc = cps_state_put(c->st, c->t_global, "config", 6, cfg.data, cfg.size);
-    cps_buf_free(&cfg);
+    const cps_chain_config genesis_config = c->config;
+    int rc = cps_chain__config_write(c, &genesis_config);
     if (rc) return rc;
 
     rc = cps_chain__create_account(c, eosio, now, true, &sys, &sys);

@@ -136,9 +136,13 @@ CPS_MUST_USE int cps_chain_controller_get_resources(cps_chain_controller *c, cps
 
 /* CPU (µs) and NET (bytes) of an account over the 24 h window, as get_account's net_limit /
  * cpu_limit: used, still available and the maximum its staked share allows (available and max
- * are -1 when unlimited: weight -1, or nothing staked chain-wide). */
+ * are -1 when unlimited: weight -1, or nothing staked chain-wide); and the usage accumulator
+ * behind `used` (slot of its last update, 0 before any; the average times 1,000,000) so a reader
+ * can decay it to another time as nodeos's current_used does. */
 typedef struct cps_chain_account_resource_limit {
     int64_t used, available, max;
+    uint32_t last_ordinal;
+    uint64_t value_ex;
 } cps_chain_account_resource_limit;
 CPS_MUST_USE int cps_chain_controller_get_account_limits(cps_chain_controller *c, cps_name account,
                                                          cps_chain_account_resource_limit *net,

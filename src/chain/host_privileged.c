@@ -20,6 +20,15 @@
 
 #define MAX_PRODUCERS 125 /* config::max_producers */
 
+/* The prologue of the (buffer, size) privileged calls: the buffer in the contract's memory, then
+ * EOSIO's privilege check, in nodeos's order. */
+static int privileged_buffer(cps_vm_ctx *vm, const cps_vm_slot *a, uint8_t **buf, uint32_t *size)
+{
+    *size = a[1].i32;
+    int rc = cps_vm_mem(vm, a[0].i32, *size, buf);
+    return rc ? rc : cps_chain__check_privileged(cps_chain__apply_from_vm(vm));
+}
+
 /* get_blockchain_parameters_packed(buffer, size) -> 68 when size is 0; 68 after writing the
  * packed chain_config_v0 when it fits; 0 when the buffer is too small. */
 HOST(get_blockchain_parameters_packed)
@@ -27,9 +36,8 @@ HOST(get_blockchain_parameters_packed)
     UNUSED;
     cps_chain_apply_context *ctx = CTX;
     uint8_t *out;
-    uint32_t size = a[1].i32;
-    int rc = cps_vm_mem(vm, a[0].i32, size, &out);
-    if (!rc) rc = cps_chain__check_privileged(ctx);
+    uint32_t size;
+    int rc = privileged_buffer(vm, a, &out, &size);
     if (rc) return rc;
     cps_buf packed = {0};
     if ((rc = cps_chain_config_pack(&packed, ctx->trx->config))) {
@@ -54,9 +62,8 @@ HOST(set_blockchain_parameters_packed)
     UNUSED;
     cps_chain_apply_context *ctx = CTX;
     uint8_t *data;
-    uint32_t size = a[1].i32;
-    int rc = cps_vm_mem(vm, a[0].i32, size, &data);
-    if (!rc) rc = cps_chain__check_privileged(ctx);
+    uint32_t size;
+    int rc = privileged_buffer(vm, a, &data, &size);
     if (rc) return rc;
     cps_chain_config cfg;
     cps_reader r = cps_reader_make(data, size);
@@ -270,9 +277,8 @@ HOST(set_parameters_packed)
     UNUSED;
     cps_chain_apply_context *ctx = CTX;
     uint8_t *data;
-    uint32_t size = a[1].i32;
-    int rc = cps_vm_mem(vm, a[0].i32, size, &data);
-    if (!rc) rc = cps_chain__check_privileged(ctx);
+    uint32_t size;
+    int rc = privileged_buffer(vm, a, &data, &size);
     if (rc) return rc;
     cps_chain_config cfg = *ctx->trx->config;
     uint32_t ret_size = CPS_CHAIN_MAX_ACTION_RETURN_VALUE;
@@ -317,9 +323,8 @@ HOST(get_wasm_parameters_packed)
     UNUSED;
     cps_chain_apply_context *ctx = CTX;
     uint8_t *out;
-    uint32_t size = a[1].i32;
-    int rc = cps_vm_mem(vm, a[0].i32, size, &out);
-    if (!rc) rc = cps_chain__check_privileged(ctx);
+    uint32_t size;
+    int rc = privileged_buffer(vm, a, &out, &size);
     if (rc) return rc;
     cps_chain_wasm_config cfg;
     if ((rc = cps_chain__wasm_config_load(ctx->trx->chain, NULL, &cfg))) return rc;
@@ -345,9 +350,8 @@ HOST(set_wasm_parameters_packed)
     UNUSED;
     cps_chain_apply_context *ctx = CTX;
     uint8_t *data;
-    uint32_t size = a[1].i32;
-    int rc = cps_vm_mem(vm, a[0].i32, size, &data);
-    if (!rc) rc = cps_chain__check_privileged(ctx);
+    uint32_t size;
+    int rc = privileged_buffer(vm, a, &data, &size);
     if (rc) return rc;
     cps_reader r = cps_reader_make(data, size);
     uint32_t version;

@@ -391,6 +391,8 @@ static int limits_fn(cps_chain_controller *c, cps_state_view *v, cps_name accoun
         bool limited = account_share(k[i].virt, k[i].total, k[i].weight, k[i].acc,
                                      CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max);
         k[i].out->used = used > INT64_MAX ? INT64_MAX : (int64_t)used;
+        k[i].out->last_ordinal = k[i].acc->last_ordinal;
+        k[i].out->value_ex = k[i].acc->value_ex;
         if (!limited) {
             k[i].out->available = k[i].out->max = -1;
             continue;

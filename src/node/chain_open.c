@@ -88,7 +88,10 @@ static int replay_from(const cps_node_options *o, const char *old_dir, cps_chain
     cps_chain_controller_options co = {0};
     co.data_dir = o->data_dir;
     co.genesis = &g;
-    co.block_log_no_sync = true; /* synced on close; a crash restarts the replay */
+    /* Block log and state are synced on close, not per block: a crash restarts the replay from
+     * the log moved aside, so nothing acknowledged depends on the per-block syncs. */
+    co.block_log_no_sync = true;
+    co.state_sync = CPS_STATE_SYNC_NONE;
     if (!rc) rc = cps_chain_controller_open(&co, &c);
     uint32_t last = cps_chain_block_log_head_num(old);
     cps_log_info("node", "replay: %u blocks from %s", last, old_dir);
@@ -128,6 +131,7 @@ static int replay_from(const cps_node_options *o, const char *old_dir, cps_chain
     cps_chain_controller_close(c);
     c = NULL;
     co.block_log_no_sync = false;
+    co.state_sync = CPS_STATE_SYNC_FULL;
     co.genesis = NULL;
     rc = cps_chain_controller_open(&co, &c);
     if (!rc) rc = remove_tree(old_dir);

@@ -1213,6 +1213,13 @@ void cps_state_close(cps_state *st)
     uint32_t n = atomic_load(&st->ntables);
     for (uint32_t i = 0; i < n; i++)
         mdb_dbi_close(st->env, st->tables[i].dbi);
+    /* A state opened without per-commit syncs (a replay) is made durable when it closes. */
+    unsigned flags = 0;
+    if (mdb_env_get_flags(st->env, &flags) == 0 && (flags & (MDB_NOSYNC | MDB_NOMETASYNC)) &&
+        !(flags & MDB_RDONLY)) {
+        int rc = mdb_env_sync(st->env, 1);
+        if (rc) cps_log_error("state", "sync on close: %s", mdb_strerror(rc));
+    }
     mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
     free(st);

@@ -24,30 +24,57 @@ CPS_ABI_STRUCT(close, CLOSE_FIELDS)
 /* Longest memo accepted, in bytes. */
 #define MAX_MEMO_SIZE 256
 
+/* Both row types are fixed-size and their C layout is their wire layout (little-endian int64 /
+ * uint64 fields, no padding), so the hot actions (transfer, issue, retire) read and write them
+ * with the db intrinsics directly instead of through the generic table layer: no heap buffer,
+ * no (un)packing through function pointers, no re-read of the row to learn its key. Every check
+ * the table layer would make either holds by construction here (the code is the running
+ * contract, the key cannot change) or is kept below with the same message. Each wasm
+ * instruction is metered, and this is most of a transfer's cost (docs/performance.md). */
+_Static_assert(sizeof(account_t) == 16, "account row is one asset on the wire");
+_Static_assert(sizeof(currency_stats_t) == 40, "currency_stats row is two assets and a name");
+
+/* Reads a fixed-size row; a shorter one is refused with the datastream's message, as unpacking
+ * it would be. */
+static void read_row(int32_t itr, void *row, uint32_t size)
+{
+    if (db_get_i64(itr, row, size) < (int32_t)size) cps_ds__read_overflow();
+}
+
+/* The stat row of a symbol code (scope and key are both the code), or aborts with `msg`. */
+static int32_t get_stats(cps_name self, cps_symbol_code code, currency_stats_t *st,
+                         const char *msg)
+{
+    int32_t itr = db_find_i64(self, code, stat_table.name, code);
+    check(itr >= 0, msg);
+    read_row(itr, st, sizeof *st);
+    return itr;
+}
+
 static void sub_balance(cps_name self, cps_name owner, cps_asset value)
 {
-    cps_table balances = cps_table_open(&accounts_table, self, owner);
+    int32_t itr = db_find_i64(self, owner, accounts_table.name, cps_symbol_code_of(value.symbol));
+    check(itr >= 0, "no balance object found");
     account_t from;
-    int32_t itr = cps_table_get(&balances, cps_symbol_code_of(value.symbol), &from,
-                                "no balance object found");
+    read_row(itr, &from, sizeof from);
     check(from.balance.amount >= value.amount, "overdrawn balance");
     from.balance = cps_asset_sub(from.balance, value);
     /* The owner pays for their own row from now on (as in the reference contract). */
-    cps_table_modify(&balances, itr, owner, &from);
+    db_update_i64(itr, owner, &from, sizeof from);
 }
 
 static void add_balance(cps_name self, cps_name owner, cps_asset value, cps_name ram_payer)
 {
-    cps_table balances = cps_table_open(&accounts_table, self, owner);
+    cps_symbol_code code = cps_symbol_code_of(value.symbol);
+    int32_t itr = db_find_i64(self, owner, accounts_table.name, code);
     account_t to;
-    int32_t itr = cps_table_find(&balances, cps_symbol_code_of(value.symbol));
     if (itr < 0) {
         to.balance = value;
-        cps_table_emplace(&balances, ram_payer, &to);
+        db_store_i64(owner, accounts_table.name, ram_payer, code, &to, sizeof to);
     } else {
-        cps_table_load(&balances, itr, &to);
+        read_row(itr, &to, sizeof to);
         to.balance = cps_asset_add(to.balance, value);
-        cps_table_modify(&balances, itr, 0, &to);
+        db_update_i64(itr, 0, &to, sizeof to);
     }
 }
 
@@ -80,11 +107,9 @@ static void token_issue(cps_name self, cps_name code, const void *args)
     check(cps_symbol_is_valid(sym), "invalid symbol name");
     check(a->memo.size <= MAX_MEMO_SIZE, "memo has more than 256 bytes");
 
-    cps_table stats = cps_table_open(&stat_table, self, cps_symbol_code_of(sym));
-    int32_t itr = cps_table_find(&stats, cps_symbol_code_of(sym));
-    check(itr >= 0, "token with symbol does not exist, create token before issue");
     currency_stats_t st;
-    cps_table_load(&stats, itr, &st);
+    int32_t itr = get_stats(self, cps_symbol_code_of(sym), &st,
+                            "token with symbol does not exist, create token before issue");
     check(a->to == st.issuer, "tokens can only be issued to issuer account");
 
     require_auth(st.issuer);
@@ -96,7 +121,7 @@ static void token_issue(cps_name self, cps_name code, const void *args)
           "quantity exceeds available supply");
 
     st.supply = cps_asset_add(st.supply, a->quantity);
-    cps_table_modify(&stats, itr, 0, &st);
+    db_update_i64(itr, 0, &st, sizeof st);
 
     add_balance(self, st.issuer, a->quantity, st.issuer);
 }
@@ -109,11 +134,8 @@ static void token_retire(cps_name self, cps_name code, const void *args)
     check(cps_symbol_is_valid(sym), "invalid symbol name");
     check(a->memo.size <= MAX_MEMO_SIZE, "memo has more than 256 bytes");
 
-    cps_table stats = cps_table_open(&stat_table, self, cps_symbol_code_of(sym));
-    int32_t itr = cps_table_find(&stats, cps_symbol_code_of(sym));
-    check(itr >= 0, "token with symbol does not exist");
     currency_stats_t st;
-    cps_table_load(&stats, itr, &st);
+    int32_t itr = get_stats(self, cps_symbol_code_of(sym), &st, "token with symbol does not exist");
 
     require_auth(st.issuer);
     check(cps_asset_is_valid(a->quantity), "invalid quantity");
@@ -122,7 +144,7 @@ static void token_retire(cps_name self, cps_name code, const void *args)
     check(a->quantity.symbol == st.supply.symbol, "symbol precision mismatch");
 
     st.supply = cps_asset_sub(st.supply, a->quantity);
-    cps_table_modify(&stats, itr, 0, &st);
+    db_update_i64(itr, 0, &st, sizeof st);
 
     sub_balance(self, st.issuer, a->quantity);
 }
@@ -134,10 +156,8 @@ static void token_transfer(cps_name self, cps_name code, const void *args)
     check(a->from != a->to, "cannot transfer to self");
     require_auth(a->from);
     check(is_account(a->to), "to account does not exist");
-    cps_symbol_code sym = cps_symbol_code_of(a->quantity.symbol);
-    cps_table stats = cps_table_open(&stat_table, self, sym);
     currency_stats_t st;
-    cps_table_get(&stats, sym, &st, NULL);
+    get_stats(self, cps_symbol_code_of(a->quantity.symbol), &st, "unable to find key");
 
     require_recipient(a->from);
     require_recipient(a->to);

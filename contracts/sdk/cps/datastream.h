@@ -3,9 +3,10 @@
  * with its pack/unpack functions from one field list — the same list tests/contracts/abi_check.js
  * compares with the contract's .abi file.
  *
- * A cps_ds is a cursor over a buffer in one of three modes: reading (borrowed input), writing
- * (borrowed output of fixed size) or sizing (counts bytes, writes nothing; pack once to learn
- * the size, allocate, pack again). Every read and write is bounds-checked and aborts the
+ * A cps_ds is a cursor over a buffer in one of four modes: reading (borrowed input), writing
+ * (borrowed output of fixed size), sizing (counts bytes, writes nothing; pack once to learn
+ * the size, allocate, pack again) or probing (writes while the output fits, then only counts:
+ * one pass when a guessed buffer is big enough, the size for a second pass otherwise). Every read and write is bounds-checked and aborts the
  * transaction on overflow with eosio.cdt's messages ("datastream attempted to read past the
  * end" / "... write past the end"); nothing is ever read or written out of range. */
 #ifndef CPS_SDK_DATASTREAM_H
@@ -14,13 +15,15 @@
 #include "cps/asset.h"
 #include "cps/base.h"
 
-enum { CPS_DS_READ = 0, CPS_DS_WRITE = 1, CPS_DS_SIZE = 2 };
+/* Bit 0 set: the mode writes into data (CPS_DS_WRITE, CPS_DS_PROBE). A probe that runs out of
+ * room turns into CPS_DS_SIZE. */
+enum { CPS_DS_READ = 0, CPS_DS_WRITE = 1, CPS_DS_SIZE = 2, CPS_DS_PROBE = 3 };
 
 typedef struct cps_ds {
     uint8_t *data; /* borrowed; NULL when sizing */
     uint32_t size; /* bytes available from data */
     uint32_t pos;  /* bytes consumed or produced so far */
-    uint8_t mode;  /* CPS_DS_READ, CPS_DS_WRITE or CPS_DS_SIZE */
+    uint8_t mode;  /* CPS_DS_READ, CPS_DS_WRITE, CPS_DS_SIZE or CPS_DS_PROBE */
 } cps_ds;
 
 /* A reader over `size` bytes at `data` (borrowed, never written). */
@@ -33,6 +36,14 @@ static inline cps_ds cps_ds_reader(const void *data, uint32_t size)
 static inline cps_ds cps_ds_writer(void *data, uint32_t size)
 {
     cps_ds ds = {(uint8_t *)data, size, 0, CPS_DS_WRITE};
+    return ds;
+}
+/* A probe over `size` bytes at `data` (borrowed): after packing into it, ds.pos is the packed
+ * size, and the bytes are in data if ds.mode is still CPS_DS_PROBE (it is CPS_DS_SIZE when they
+ * did not fit; data then holds only a prefix). */
+static inline cps_ds cps_ds_probe(void *data, uint32_t size)
+{
+    cps_ds ds = {(uint8_t *)data, size, 0, CPS_DS_PROBE};
     return ds;
 }
 /* A sizer: after packing into it, ds.pos is the packed size. */
@@ -67,12 +78,12 @@ static inline const uint8_t *cps_ds_skip(cps_ds *ds, uint32_t size)
 /* Appends `size` bytes (or counts them when sizing). */
 static inline void cps_ds_write(cps_ds *ds, const void *src, uint32_t size)
 {
-    if (ds->mode == CPS_DS_WRITE && ds->pos <= ds->size && size <= ds->size - ds->pos) {
+    if ((ds->mode & CPS_DS_WRITE) && ds->pos <= ds->size && size <= ds->size - ds->pos) {
         __builtin_memcpy(ds->data + ds->pos, src, size);
         ds->pos += size;
         return;
     }
-    cps_ds__write_slow(ds, src, size); /* sizing, overflow or a reader */
+    cps_ds__write_slow(ds, src, size); /* sizing, a full probe, overflow or a reader */
 }
 
 /* ---- ABI built-in types. Functions are named after the ABI type so CPS_ABI_STRUCT can find
@@ -152,7 +163,19 @@ static inline void cps_ds_write_bool(cps_ds *ds, bool v)
 /* varuint32 (LEB128). Reading follows EOSIO (fc::unsigned_int): at most 5 bytes are consumed
  * and bits beyond 32 are dropped. */
 #define CPS_CTYPE_varuint32 uint32_t
-uint32_t cps_ds_read_varuint32(cps_ds *ds);
+/* The full decoder at data[pos] (size bytes in all): returns the value in the low 32 bits and
+ * the position after it in the high 32 bits. Taking the cursor by value lets a caller keep its
+ * cps_ds in wasm locals instead of memory. */
+uint64_t cps_ds__varuint32_at(const uint8_t *data, uint32_t size, uint32_t pos);
+static inline uint32_t cps_ds_read_varuint32(cps_ds *ds)
+{
+    /* One byte below 0x80 is the usual case (every string or array shorter than 128): read it
+     * inline; everything else, including the end of input, takes the full decoder. */
+    if (ds->pos < ds->size && ds->data[ds->pos] < 0x80) return ds->data[ds->pos++];
+    uint64_t value_pos = cps_ds__varuint32_at(ds->data, ds->size, ds->pos);
+    ds->pos = (uint32_t)(value_pos >> 32);
+    return (uint32_t)value_pos;
+}
 void cps_ds_write_varuint32(cps_ds *ds, uint32_t v);
 
 /* varint32: zig-zag encoded varuint32. */
@@ -163,9 +186,19 @@ void cps_ds_write_varint32(cps_ds *ds, int32_t v);
 /* string and bytes: varuint32 length, then the bytes. Reading borrows from the reader's buffer. */
 #define CPS_CTYPE_string cps_str
 #define CPS_CTYPE_bytes cps_bytes
-cps_str cps_ds_read_string(cps_ds *ds);
+static inline cps_str cps_ds_read_string(cps_ds *ds)
+{
+    uint32_t size = cps_ds_read_varuint32(ds);
+    cps_str s = {(const char *)cps_ds_skip(ds, size), size};
+    return s;
+}
 void cps_ds_write_string(cps_ds *ds, cps_str v);
-cps_bytes cps_ds_read_bytes(cps_ds *ds);
+static inline cps_bytes cps_ds_read_bytes(cps_ds *ds)
+{
+    uint32_t size = cps_ds_read_varuint32(ds);
+    cps_bytes b = {cps_ds_skip(ds, size), size};
+    return b;
+}
 void cps_ds_write_bytes(cps_ds *ds, cps_bytes v);
 
 /* public_key / signature: a variant (varuint32 type, then the key). K1 (0) and R1 (1) keys are
@@ -204,6 +237,10 @@ void cps_ds_write_signature(cps_ds *ds, cps_signature v);
 #define CPS__FIELD_DECL(field, abi) CPS_CTYPE_##abi field;
 #define CPS__FIELD_PACK(field, abi) cps_ds_write_##abi(ds, row->field);
 #define CPS__FIELD_UNPACK(field, abi) row->field = cps_ds_read_##abi(ds);
+/* Unpacking works on a copy of the cursor whose position is stored back at the end: the copy's
+ * address does not escape, so the compiler keeps data/size/pos in wasm locals instead of
+ * loading and storing them around every field (each instruction is metered). A failed read
+ * aborts the action, so the caller never sees a half-advanced cursor either way. */
 
 /* clang-format cannot lay out a function body made of a macro call: */
 // clang-format off
@@ -215,9 +252,11 @@ void cps_ds_write_signature(cps_ds *ds, cps_signature v);
     {                                                                                              \
         FIELDS(CPS__FIELD_PACK)                                                                    \
     }                                                                                              \
-    CPS__GENERATED void type##_unpack(type##_t *row, cps_ds *ds)                                   \
+    CPS__GENERATED void type##_unpack(type##_t *row, cps_ds *in)                                   \
     {                                                                                              \
+        cps_ds cursor = *in, *ds = &cursor;                                                        \
         FIELDS(CPS__FIELD_UNPACK)                                                                  \
+        in->pos = cursor.pos; /* reading moves nothing else */                                     \
     }                                                                                              \
     CPS__ABI_STRUCT_ANY(type)
 // clang-format on

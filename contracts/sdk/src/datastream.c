@@ -9,6 +9,7 @@ _Noreturn void cps_ds__read_overflow(void)
 
 void cps_ds__write_slow(cps_ds *ds, const void *src, uint32_t size)
 {
+    if (ds->mode == CPS_DS_PROBE) ds->mode = CPS_DS_SIZE; /* out of room: count the rest */
     if (ds->mode == CPS_DS_SIZE) {
         check(size <= UINT32_MAX - ds->pos, "datastream attempted to write past the end");
         ds->pos += size;
@@ -21,17 +22,18 @@ void cps_ds__write_slow(cps_ds *ds, const void *src, uint32_t size)
     ds->pos += size;
 }
 
-uint32_t cps_ds_read_varuint32(cps_ds *ds)
+uint64_t cps_ds__varuint32_at(const uint8_t *data, uint32_t size, uint32_t pos)
 {
     uint32_t value = 0;
     uint32_t shift = 0;
     uint8_t byte;
     do {
-        byte = cps_ds_read_uint8(ds);
+        if (pos >= size) cps_ds__read_overflow();
+        byte = data[pos++];
         value |= (uint32_t)(byte & 0x7f) << shift;
         shift += 7;
     } while ((byte & 0x80) && shift < 32);
-    return value;
+    return ((uint64_t)pos << 32) | value;
 }
 
 void cps_ds_write_varuint32(cps_ds *ds, uint32_t v)
@@ -58,24 +60,10 @@ void cps_ds_write_varint32(cps_ds *ds, int32_t v)
     cps_ds_write_varuint32(ds, (u << 1) ^ (0u - (u >> 31)));
 }
 
-cps_str cps_ds_read_string(cps_ds *ds)
-{
-    uint32_t size = cps_ds_read_varuint32(ds);
-    cps_str s = {(const char *)cps_ds_skip(ds, size), size};
-    return s;
-}
-
 void cps_ds_write_string(cps_ds *ds, cps_str v)
 {
     cps_ds_write_varuint32(ds, v.size);
     cps_ds_write(ds, v.data, v.size);
-}
-
-cps_bytes cps_ds_read_bytes(cps_ds *ds)
-{
-    uint32_t size = cps_ds_read_varuint32(ds);
-    cps_bytes b = {cps_ds_skip(ds, size), size};
-    return b;
 }
 
 void cps_ds_write_bytes(cps_ds *ds, cps_bytes v)

@@ -1,15 +1,26 @@
 /* CPS contract SDK: apply() routing to action and notification handlers (see cps/dispatch.h). */
 #include "cps/dispatch.h"
 
+/* Room on the stack for the arguments and the action data of the common action (a transfer with
+ * a memo of up to ~200 bytes); larger ones go to the heap. run() is the outermost frame of
+ * every handler, so the stack block outlives the handler as the heap block would. */
+#define RUN_SCRATCH 320
+
 static void run(const cps_action_def *def, cps_name receiver, cps_name code)
 {
     /* The action data and the unpacked arguments stay allocated for the whole action: strings
      * and bytes in the arguments point into the data. */
     uint32_t size = action_data_size();
-    uint8_t *data = malloc(size);
+    uint32_t args_size = (def->args_size + 15u) & ~15u; /* keeps the data 16-byte aligned */
+    _Alignas(16) uint8_t scratch[RUN_SCRATCH];
+    uint8_t *args = scratch;
+    uint8_t *data = scratch + args_size;
+    if (size > RUN_SCRATCH || args_size > RUN_SCRATCH - size) {
+        args = malloc(def->args_size);
+        data = malloc(size);
+    }
     if (size > 0) read_action_data(data, size);
     cps_ds reader = cps_ds_reader(data, size);
-    void *args = malloc(def->args_size);
     def->unpack(args, &reader);
     def->handler(receiver, code, args);
 }

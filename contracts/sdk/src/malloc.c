@@ -17,6 +17,7 @@
 extern unsigned char __heap_base; /* defined by wasm-ld: first byte after stack and data */
 
 static uintptr_t heap_top;   /* next free byte; 0 until the first allocation */
+static uintptr_t heap_end;   /* linear memory known to exist: [0, heap_end); 0 until checked */
 static uintptr_t last_block; /* most recent block still allocated, 0 if unknown */
 
 static uintptr_t align_up(uintptr_t v)
@@ -24,13 +25,23 @@ static uintptr_t align_up(uintptr_t v)
     return (v + (ALIGN - 1)) & ~(uintptr_t)(ALIGN - 1);
 }
 
-/* Makes sure [0, end) is inside linear memory, growing it by whole pages. */
-static void ensure_memory(uintptr_t end)
+/* Makes sure [0, end) is inside linear memory, growing it by whole pages. Every allocation
+ * passes here, so the size already checked is remembered: the usual case is one comparison
+ * instead of asking for the memory size again (each instruction is metered). */
+static void grow_memory(uintptr_t end)
 {
     uintptr_t have = (uintptr_t)__builtin_wasm_memory_size(0) * PAGE;
-    if (end <= have) return;
-    uintptr_t pages = (end - have + PAGE - 1) / PAGE;
-    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) cps_abort("failed to allocate pages");
+    if (end > have) {
+        uintptr_t pages = (end - have + PAGE - 1) / PAGE;
+        if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1)
+            cps_abort("failed to allocate pages");
+        have += pages * PAGE;
+    }
+    heap_end = have;
+}
+static inline void ensure_memory(uintptr_t end)
+{
+    if (end > heap_end) grow_memory(end);
 }
 
 static uint32_t block_size(const void *block)

@@ -2,27 +2,79 @@
  * eosio.cdt multi_index's layout, checks and messages (see cps/table.h). */
 #include "cps/table.h"
 
-cps_table cps_table_open(const cps_table_def *def, cps_name code, uint64_t scope)
+/* Rows are packed in one pass into `scratch` (the caller's stack) when they fit, which is the
+ * usual case; a larger row is counted on the way and packed again into a heap block. Returns
+ * the bytes (scratch or heap; release with release_row) and their number in *size. */
+static uint8_t *pack_row(const cps_table *t, const void *row, uint8_t *scratch,
+                         uint32_t scratch_size, uint32_t *size)
 {
-    /* The low 4 bits of the table name number the secondary indexes, so a 13-character name
-     * would collide with them. */
-    check((def->name & 0x0f) == 0,
-          "multi_index does not support table names with a length greater than 12");
-    check(def->index_count <= 16, "multi_index only supports a maximum of 16 secondary indices");
-    cps_table t = {def, code, scope};
-    return t;
+    cps_ds out = cps_ds_probe(scratch, scratch_size);
+    t->def->pack(row, &out);
+    *size = out.pos;
+    if (out.mode != CPS_DS_SIZE) return scratch;
+    uint8_t *buffer = malloc(out.pos);
+    cps_ds writer = cps_ds_writer(buffer, out.pos);
+    t->def->pack(row, &writer);
+    return buffer;
 }
 
-/* Packs a row into a fresh heap block; the caller frees it (last block: free is a roll-back). */
-static uint8_t *pack_row(const cps_table *t, const void *row, uint32_t *size)
+static void release_row(uint8_t *packed, const uint8_t *scratch)
 {
-    cps_ds sizer = cps_ds_sizer();
-    t->def->pack(row, &sizer);
-    uint8_t *buffer = malloc(sizer.pos);
-    cps_ds writer = cps_ds_writer(buffer, sizer.pos);
-    t->def->pack(row, &writer);
-    *size = sizer.pos;
-    return buffer;
+    if (packed != scratch) free(packed);
+}
+
+/* Stack room for a packed row: every row of the CPS contracts fits (eosio.token's are 16 and
+ * 40 bytes); larger ones take the heap path of pack_row. */
+#define ROW_SCRATCH 256
+
+/* Primary keys of the rows whose iterators this action has handed out (find, get, emplace,
+ * next, previous), so modify and erase need not read a row back just to learn its key: what
+ * eosio.cdt's multi_index gets from its object cache. An iterator names one row for the whole
+ * action (the host never reuses the number, not even after an erase), and the contract's memory
+ * starts zeroed for every action, so an entry cannot go stale; a slot taken by another iterator
+ * is only a miss, and a miss reads the row as before. The table (name and scope) is kept too,
+ * so an iterator of another table passed by mistake also takes the old path. */
+#define PK_SLOTS 8
+static struct {
+    int32_t itr_plus_one; /* 0: empty */
+    cps_name table;
+    uint64_t scope;
+    uint64_t primary_key;
+} pk_cache[PK_SLOTS];
+
+static void remember_pk(const cps_table *t, int32_t itr, uint64_t primary_key)
+{
+    if (itr < 0) return;
+    uint32_t slot = (uint32_t)itr % PK_SLOTS;
+    pk_cache[slot].itr_plus_one = itr + 1;
+    pk_cache[slot].table = t->def->name;
+    pk_cache[slot].scope = t->scope;
+    pk_cache[slot].primary_key = primary_key;
+}
+
+/* `itr` must be >= 0. */
+static bool known_pk(const cps_table *t, int32_t itr, uint64_t *primary_key)
+{
+    uint32_t slot = (uint32_t)itr % PK_SLOTS;
+    if (pk_cache[slot].itr_plus_one != itr + 1 || pk_cache[slot].table != t->def->name ||
+        pk_cache[slot].scope != t->scope)
+        return false;
+    *primary_key = pk_cache[slot].primary_key;
+    return true;
+}
+
+static void forget_pk(int32_t itr)
+{
+    uint32_t slot = (uint32_t)itr % PK_SLOTS;
+    if (pk_cache[slot].itr_plus_one == itr + 1) pk_cache[slot].itr_plus_one = 0;
+}
+
+/* The running contract does not change during an action: ask the host once. */
+static cps_name receiver(void)
+{
+    static cps_name cached;
+    if (cached == 0) cached = current_receiver();
+    return cached;
 }
 
 /* Reads and unpacks the row at `itr`. The bytes stay allocated until the action ends: strings
@@ -39,7 +91,9 @@ static void load_row(const cps_table *t, int32_t itr, void *row)
 
 int32_t cps_table_find(const cps_table *t, uint64_t primary_key)
 {
-    return db_find_i64(t->code, t->scope, t->def->name, primary_key);
+    int32_t itr = db_find_i64(t->code, t->scope, t->def->name, primary_key);
+    remember_pk(t, itr, primary_key);
+    return itr;
 }
 
 void cps_table_load(const cps_table *t, int32_t itr, void *row)
@@ -148,12 +202,14 @@ void cps_index_key_from_checksum256(const cps_checksum256 *hash, cps_index_key *
 
 int32_t cps_table_emplace(const cps_table *t, cps_name payer, const void *row)
 {
-    check(t->code == current_receiver(), "cannot create objects in table of another contract");
+    check(t->code == receiver(), "cannot create objects in table of another contract");
     uint64_t pk = t->def->primary_key(row);
+    uint8_t scratch[ROW_SCRATCH];
     uint32_t size;
-    uint8_t *buffer = pack_row(t, row, &size);
-    int32_t itr = db_store_i64(t->scope, t->def->name, payer, pk, buffer, size);
-    free(buffer);
+    uint8_t *packed = pack_row(t, row, scratch, sizeof scratch, &size);
+    int32_t itr = db_store_i64(t->scope, t->def->name, payer, pk, packed, size);
+    release_row(packed, scratch);
+    remember_pk(t, itr, pk);
     for (uint32_t i = 0; i < t->def->index_count; i++) {
         cps_index_key key;
         row_key(&t->def->indexes[i], row, &key);
@@ -165,18 +221,24 @@ int32_t cps_table_emplace(const cps_table *t, cps_name payer, const void *row)
 void cps_table_modify(const cps_table *t, int32_t itr, cps_name payer, const void *row)
 {
     check(itr >= 0, "cannot pass end iterator to modify");
-    check(t->code == current_receiver(), "cannot modify objects in table of another contract");
-    /* The stored row gives the old primary key and old secondary keys. */
-    void *old_row = malloc(t->def->row_size);
-    load_row(t, itr, old_row);
-    uint64_t pk = t->def->primary_key(old_row);
+    check(t->code == receiver(), "cannot modify objects in table of another contract");
+    /* The stored row gives the old primary key and old secondary keys; without secondary
+     * indexes a key remembered from the lookup is enough. */
+    void *old_row = NULL;
+    uint64_t pk;
+    if (t->def->index_count > 0 || !known_pk(t, itr, &pk)) {
+        old_row = malloc(t->def->row_size);
+        load_row(t, itr, old_row);
+        pk = t->def->primary_key(old_row);
+    }
     check(pk == t->def->primary_key(row),
           "updater cannot change primary key when modifying an object");
 
+    uint8_t scratch[ROW_SCRATCH];
     uint32_t size;
-    uint8_t *buffer = pack_row(t, row, &size);
-    db_update_i64(itr, payer, buffer, size);
-    free(buffer);
+    uint8_t *packed = pack_row(t, row, scratch, sizeof scratch, &size);
+    db_update_i64(itr, payer, packed, size);
+    release_row(packed, scratch);
 
     for (uint32_t i = 0; i < t->def->index_count; i++) {
         const cps_index_def *def = &t->def->indexes[i];
@@ -194,11 +256,15 @@ void cps_table_modify(const cps_table *t, int32_t itr, cps_name payer, const voi
 void cps_table_erase(const cps_table *t, int32_t itr)
 {
     check(itr >= 0, "cannot pass end iterator to erase");
-    check(t->code == current_receiver(), "cannot erase objects in table of another contract");
-    void *old_row = malloc(t->def->row_size);
-    load_row(t, itr, old_row);
-    uint64_t pk = t->def->primary_key(old_row);
+    check(t->code == receiver(), "cannot erase objects in table of another contract");
+    uint64_t pk;
+    if (!known_pk(t, itr, &pk)) {
+        void *old_row = malloc(t->def->row_size);
+        load_row(t, itr, old_row);
+        pk = t->def->primary_key(old_row);
+    }
     db_remove_i64(itr);
+    forget_pk(itr);
     for (uint32_t i = 0; i < t->def->index_count; i++) {
         cps_index_key key;
         int32_t idx_itr = cps_index_find_primary(t, i, pk, &key);
@@ -220,14 +286,16 @@ int32_t cps_table_end(const cps_table *t)
 
 int32_t cps_table_next(const cps_table *t, int32_t itr, uint64_t *primary_key)
 {
-    (void)t;
-    return db_next_i64(itr, primary_key);
+    int32_t next = db_next_i64(itr, primary_key);
+    if (next >= 0) remember_pk(t, next, *primary_key);
+    return next;
 }
 
 int32_t cps_table_prev(const cps_table *t, int32_t itr, uint64_t *primary_key)
 {
-    (void)t;
-    return db_previous_i64(itr, primary_key);
+    int32_t prev = db_previous_i64(itr, primary_key);
+    if (prev >= 0) remember_pk(t, prev, *primary_key);
+    return prev;
 }
 
 int32_t cps_table_lower_bound(const cps_table *t, uint64_t primary_key)

@@ -428,6 +428,10 @@ enum cps_api_endpoint_flags {
     CPS_API_PARAMS_NONE = 1u << 1, /* only empty/{} accepted, else "no parameter should be given" */
     CPS_API_PARAMS_OPTIONAL = 1u << 2, /* empty/{} or any JSON */
     CPS_API_PARAMS_RAW = 1u << 3,      /* no parsing: the handler reads the body itself */
+    /* As REQUIRED (the same empty-body answer), but the JSON is parsed only when the handler
+     * asks (cps_api_request_parse_params): a handler with a faster reader for its usual bodies
+     * skips the JSON tree for them. */
+    CPS_API_PARAMS_LAZY = 1u << 4,
 };
 
 /* The time limit of an endpoint: the server's max_response_time_ms (default), none (handlers
@@ -479,6 +483,12 @@ cps_bytes cps_api_request_body(const cps_api_request *req);
  * body was empty or "{}" (PARAMS_NONE/OPTIONAL); NULL with CPS_API_PARAMS_RAW. Integers above
  * INT64_MAX do not parse (jansson): endpoints that need them read the body raw. */
 json_t *cps_api_request_params(const cps_api_request *req);
+/* With CPS_API_PARAMS_LAZY: parses the body as the default check would (once; later calls and
+ * cps_api_request_params return the same value). On invalid JSON it answers the request with
+ * the same 400 "Unable to parse valid input from POST body" (the handler's answer: the handler
+ * must not answer again) and returns NULL. Without LAZY it returns cps_api_request_params. Call
+ * it on the handler's thread only, before the request is handed to another thread. */
+json_t *cps_api_request_parse_params(cps_api_request *req);
 /* Monotonic deadline (cps_time_mono_ns) for this handler's work, UINT64_MAX with no limit.
  * Long handlers check it to stop early, as nodeos's read-only calls do. */
 uint64_t cps_api_request_deadline_ns(const cps_api_request *req);

@@ -511,6 +511,8 @@ static void get_info(cps_api_request *req, void *user)
  * Registration.
  * ------------------------------------------------------------------------------------------ */
 #define HTTP_THREAD 0u
+/* the push endpoints read their usual bodies without a JSON tree (chain_api_push_body.c) */
+#define LAZY CPS_API_PARAMS_LAZY
 #define LOOP CPS_API_ON_LOOP
 
 int cps_chain_api_create(const cps_chain_api_options *opt, cps_chain_api **out)
@@ -571,13 +573,13 @@ int cps_chain_api_create(const cps_chain_api_options *opt, cps_chain_api **out)
         {"/v1/chain/compute_transaction", chain_api_compute_transaction, LOOP, 0},
         /* Transactions are decoded and their signatures recovered on the HTTP threads, then
          * queued for the loop (chain_api_ingress.c). */
-        {"/v1/chain/push_transaction", chain_api_ingress_push_transaction, HTTP_THREAD,
+        {"/v1/chain/push_transaction", chain_api_ingress_push_transaction, HTTP_THREAD | LAZY,
          CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/push_transactions", chain_api_ingress_push_transactions, HTTP_THREAD,
+        {"/v1/chain/push_transactions", chain_api_ingress_push_transactions, HTTP_THREAD | LAZY,
          CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/send_transaction", chain_api_ingress_send_transaction, HTTP_THREAD,
+        {"/v1/chain/send_transaction", chain_api_ingress_send_transaction, HTTP_THREAD | LAZY,
          CPS_API_TIMEOUT_NONE},
-        {"/v1/chain/send_transaction2", chain_api_ingress_send_transaction2, HTTP_THREAD,
+        {"/v1/chain/send_transaction2", chain_api_ingress_send_transaction2, HTTP_THREAD | LAZY,
          CPS_API_TIMEOUT_NONE},
     };
     for (size_t i = 0; i < CPS_ARRAY_LEN(eps); i++) {

@@ -60,6 +60,14 @@ void cps_chain_api_head_changed(cps_chain_api *api, const cps_buf *raw_block);
  * (round-robin over their first authorizers, until the block is full). */
 void cps_chain_api_block_started(cps_chain_api *api);
 
+/* A transaction from a peer, already prepared off the loop (keys recovered on a worker): it
+ * joins the API pushes' bounded queue, fair per first authorizer, and is applied to the pending
+ * block in turn (then gossiped through the relay). Takes ownership of meta whatever the outcome.
+ * Returns 0 when queued; CPS_ERR_TX_DUPLICATE (already queued or in the pending block),
+ * CPS_ERR_RESOURCE (the queue, or the account's share of it, is full), CPS_ERR_STATE (no pending
+ * block). Nobody is answered: a failure later in the block is only counted. Loop thread. */
+CPS_MUST_USE int cps_chain_api_queue_prepared(cps_chain_api *api, cps_chain_trx_meta *meta);
+
 /* Called on the loop when the pending block was dropped instead of committed: transactions
  * waiting for it are answered with an error (they are not in the chain). */
 void cps_chain_api_block_aborted(cps_chain_api *api, const char *why);

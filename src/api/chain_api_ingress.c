@@ -124,6 +124,10 @@ static void request_free(ingress_request *r)
 
 static void answer_request(cps_chain_api *api, ingress_request *r)
 {
+    if (!r->req) { /* a peer's transaction (cps_chain_api_queue_prepared): nobody waits */
+        request_free(r);
+        return;
+    }
     cps_chain_api__view_abis abis = {api, NULL, {{0, NULL}}, 0};
     cps_buf b = {0};
     if (r->kind != KIND_PUSH_MANY) {
@@ -586,51 +590,129 @@ static void to_legacy(struct chain_api_ingress *ing, cps_api_request *req, enum 
     uv_async_send(ing->wake);
 }
 
-static void handle(cps_api_request *req, cps_chain_api *api, enum kind kind)
+/* The general path: the body as a jansson tree (parsed now if it was not), each transaction
+ * through cps_abi_packed_transaction_from_json. */
+static ingress_request *prepare_from_json(cps_api_request *req, cps_chain_api *api,
+                                          enum kind kind, int64_t now_us)
 {
-    struct chain_api_ingress *ing = api->ingress;
-    if (!atomic_load(&ing->producing)) {
-        to_legacy(ing, req, kind);
-        return;
-    }
-    json_t *params = cps_api_request_params(req);
+    json_t *params = cps_api_request_parse_params(req);
+    if (!params) return NULL; /* answered: not JSON */
     json_t *single = params;
     size_t n = 1;
     if (kind == KIND_SEND2) {
         single = json_object_get(params, "transaction");
         if (!json_is_object(single)) {
             CPS_API_RESPOND_ERROR(req, CPS_ERR_INVALID_ARG, "transaction: expected an object");
-            return;
+            return NULL;
         }
     } else if (kind == KIND_PUSH_MANY) {
         if (!json_is_array(params)) {
             CPS_API_RESPOND_ERROR(req, CPS_ERR_INVALID_ARG, "expected an array of transactions");
-            return;
+            return NULL;
         }
         n = json_array_size(params);
         if (n > MAX_PUSH_TRANSACTIONS) {
             CPS_API_RESPOND_EXCEPTION(req, CPS_API_EXC_TOO_MANY_TX_AT_ONCE,
                                       "Attempt to push too many transactions at once");
-            return;
+            return NULL;
         }
     }
     ingress_request *r = calloc(1, sizeof *r + n * sizeof(item));
     if (!r) {
         CPS_API_RESPOND_ERROR(req, CPS_ERR_NOMEM, "out of memory");
-        return;
+        return NULL;
     }
     r->req = req;
     r->kind = kind;
     r->count = (uint32_t)n;
     cps_chain_api__view_abis abis = {api, NULL, {{0, NULL}}, 0};
-    int64_t now_us = cps_time_now_us();
     for (size_t i = 0; i < n; i++) {
         r->items[i].owner = r;
         prepare_item(api, &abis, kind == KIND_PUSH_MANY ? json_array_get(params, i) : single,
                      now_us, &r->items[i]);
     }
     cps_chain_api__view_abis_free(&abis);
+    return r;
+}
+
+/* Prepares one transaction the direct reader produced. The general path would have produced the
+ * same bytes and then refused a packed_trx that does not decode as a
+ * packed_transaction_type_exception (CPS_ERR_FORMAT) before preparing, so when preparing fails
+ * that decode decides which of the two errors is the answer. */
+static void prepare_packed(cps_chain_api *api, cps_bytes packed, int64_t now_us, item *it)
+{
+    int rc = cps_chain_controller_prepare_transaction(api->ctl, packed.data, packed.size, now_us,
+                                                      &it->meta);
+    if (rc == 0) {
+        it->id = *cps_chain_trx_meta_id(it->meta);
+        it->account = cps_chain_trx_meta_first_authorizer(it->meta);
+        return;
+    }
+    char *why = strdup(cps_last_error());
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_packed_transaction p;
+    cps_transaction trx;
+    cps_bytes raw;
+    cps_reader r = cps_reader_make(packed.data, packed.size);
+    if (cps_abi_packed_transaction_unpack(&r, &a, &p) == 0 &&
+        cps_abi_packed_transaction_get(&p, &a, &trx, &raw) != 0)
+        item_fail(it, CPS_ERR_FORMAT, cps_last_error());
+    else
+        item_fail(it, rc, why ? why : cps_strerror(rc));
+    cps_abi_arena_free(&a);
+    free(why);
+}
+
+/* The direct path: the body read by chain_api_push_body_read straight into packed bytes, with
+ * the same outcome per transaction as the general path. NULL when the body is not in the direct
+ * form (nothing answered; *answered false) or when out of memory (answered). */
+static ingress_request *prepare_direct(cps_api_request *req, cps_chain_api *api, enum kind kind,
+                                       int64_t now_us, bool *answered)
+{
+    *answered = false;
+    cps_bytes body = cps_api_request_body(req);
+    enum chain_api_push_shape shape = kind == KIND_PUSH_MANY ? CHAIN_API_PUSH_MANY
+                                      : kind == KIND_SEND2   ? CHAIN_API_PUSH_SEND2
+                                                             : CHAIN_API_PUSH_ONE;
+    chain_api_push_body pb;
+    if (chain_api_push_body_read((const char *)body.data, body.size, shape, MAX_PUSH_TRANSACTIONS,
+                                 &pb))
+        return NULL;
+    size_t n = pb.count;
+    ingress_request *r = calloc(1, sizeof *r + n * sizeof(item));
+    if (!r) {
+        chain_api_push_body_free(&pb);
+        *answered = true;
+        CPS_API_RESPOND_ERROR(req, CPS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    r->req = req;
+    r->kind = kind;
+    r->count = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        r->items[i].owner = r;
+        prepare_packed(api, chain_api_push_body_get(&pb, i), now_us, &r->items[i]);
+    }
+    chain_api_push_body_free(&pb);
+    return r;
+}
+
+static void handle(cps_api_request *req, cps_chain_api *api, enum kind kind)
+{
+    struct chain_api_ingress *ing = api->ingress;
+    if (!atomic_load(&ing->producing)) {
+        /* the loop-side handlers read the JSON tree: parse it here, on this thread */
+        if (cps_api_request_parse_params(req)) to_legacy(ing, req, kind);
+        return;
+    }
+    int64_t now_us = cps_time_now_us();
+    bool answered;
+    ingress_request *r = prepare_direct(req, api, kind, now_us, &answered);
+    if (!r && !answered) r = prepare_from_json(req, api, kind, now_us);
+    if (!r) return;
     uint32_t queued = 0;
+    size_t n = r->count;
     pthread_mutex_lock(&ing->lock);
     for (size_t i = 0; i < n; i++)
         if (r->items[i].meta && enqueue_locked(ing, &r->items[i])) queued++;
@@ -659,6 +741,43 @@ void chain_api_ingress_send_transaction2(cps_api_request *req, void *user)
 void chain_api_ingress_push_transactions(cps_api_request *req, void *user)
 {
     handle(req, user, KIND_PUSH_MANY);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Transactions from peers (P2P ingress, src/node/net_glue.c): prepared on libuv's workers,
+ * queued here on the loop as a request without an HTTP request to answer.
+ * ------------------------------------------------------------------------------------------ */
+int cps_chain_api_queue_prepared(cps_chain_api *api, cps_chain_trx_meta *meta)
+{
+    struct chain_api_ingress *ing = api->ingress;
+    if (!ing || ing->closing || !cps_chain_controller_block_pending(api->ctl)) {
+        cps_chain_trx_meta_free(meta);
+        return cps_fail(CPS_ERR_STATE, "no pending block to apply the transaction to");
+    }
+    ingress_request *r = calloc(1, sizeof *r + sizeof(item));
+    if (!r) {
+        cps_chain_trx_meta_free(meta);
+        return cps_fail(CPS_ERR_NOMEM, "out of memory queueing a peer's transaction");
+    }
+    r->kind = KIND_SEND;
+    r->count = 1;
+    item *it = &r->items[0];
+    it->owner = r;
+    it->meta = meta;
+    it->id = *cps_chain_trx_meta_id(meta);
+    it->account = cps_chain_trx_meta_first_authorizer(meta);
+    pthread_mutex_lock(&ing->lock);
+    bool queued = enqueue_locked(ing, it);
+    r->outstanding = queued ? 1 : 0;
+    pthread_mutex_unlock(&ing->lock);
+    if (queued) {
+        /* the loop is here already: drain on its next turn, after the P2P read returns */
+        uv_async_send(ing->wake);
+        return 0;
+    }
+    int rc = cps_fail(it->rc, "%s", it->detail ? it->detail : cps_strerror(it->rc));
+    request_free(r);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------

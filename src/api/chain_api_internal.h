@@ -216,4 +216,26 @@ typedef struct cps_chain_api__view_abis {
 const cps_abi *cps_chain_api__view_abis_get(void *ctx, cps_name account);
 void cps_chain_api__view_abis_free(cps_chain_api__view_abis *s);
 
+/* The direct reader of push bodies (chain_api_push_body.c): the usual bodies of the push
+ * endpoints straight to packed_transaction bytes, without a JSON tree. It accepts only the plain
+ * form and refuses anything else with CPS_ERR_UNSUPPORTED: the caller then takes the general
+ * (jansson) path, which answers as it always did. On success pb holds `count` transactions
+ * (at most max_count; more is refused); the caller frees it with chain_api_push_body_free. */
+enum chain_api_push_shape {
+    CHAIN_API_PUSH_ONE,   /* push_transaction, send_transaction: one packed transaction */
+    CHAIN_API_PUSH_SEND2, /* send_transaction2: {transaction: <packed>, flags} */
+    CHAIN_API_PUSH_MANY,  /* push_transactions: an array of packed transactions */
+};
+typedef struct chain_api_push_body {
+    cps_buf packed; /* the transactions' packed_transaction bytes, one after another */
+    size_t *ends;   /* malloc'd: where each one ends in packed */
+    size_t count, cap;
+} chain_api_push_body;
+CPS_MUST_USE int chain_api_push_body_read(const char *body, size_t n,
+                                          enum chain_api_push_shape shape, size_t max_count,
+                                          chain_api_push_body *pb);
+/* Transaction i's bytes, borrowed from pb. */
+cps_bytes chain_api_push_body_get(const chain_api_push_body *pb, size_t i);
+void chain_api_push_body_free(chain_api_push_body *pb);
+
 #endif

@@ -657,6 +657,22 @@ static bool is_empty_content(const char *body, size_t n)
     return true;
 }
 
+/* Parses the body into req->params; on invalid JSON returns -1 with the 400 body to answer
+ * (NULL when out of memory: the answer functions then send the last-resort body). */
+static int parse_body(cps_api_request *req, char **error_text, size_t *error_len)
+{
+    json_error_t error;
+    req->params = json_loadb(cps_buf_cstr(&req->body), req->body.size, JSON_DECODE_ANY, &error);
+    if (req->params) return 0;
+    char extra[256 + 64];
+    snprintf(extra, sizeof extra, "%s at line %d column %d (byte %d)", error.text, error.line,
+             error.column, error.position);
+    *error_text = error_body(req->server, CPS_API_EXC_INVALID_HTTP_REQUEST,
+                             "Unable to parse valid input from POST body", extra, __FILE__,
+                             __LINE__, __func__, error_len);
+    return -1;
+}
+
 /* nodeos parse_params. Returns 0 and sets req->params, or answers 400 and returns -1. */
 static int check_params(cps_api_request *req, enum MHD_Result *sent)
 {
@@ -683,18 +699,24 @@ static int check_params(cps_api_request *req, enum MHD_Result *sent)
                                "no parameter should be given", NULL, __LINE__, __func__);
         return -1;
     }
-    json_error_t error;
-    req->params = json_loadb(body, n, JSON_DECODE_ANY, &error);
-    if (!req->params) {
-        char extra[256 + 64];
-        snprintf(extra, sizeof extra, "%s at line %d column %d (byte %d)", error.text, error.line,
-                 error.column, error.position);
-        *sent =
-            send_exception(req, CPS_API_EXC_INVALID_HTTP_REQUEST,
-                           "Unable to parse valid input from POST body", extra, __LINE__, __func__);
-        return -1;
-    }
-    return 0;
+    if (flags & CPS_API_PARAMS_LAZY) return 0; /* cps_api_request_parse_params, if needed */
+    char *error_body_text = NULL;
+    size_t error_len = 0;
+    if (parse_body(req, &error_body_text, &error_len) == 0) return 0;
+    *sent = send_now(req, cps_api_exception_get(CPS_API_EXC_INVALID_HTTP_REQUEST)->http_status,
+                     JSON_TYPE, error_body_text, error_len, false);
+    return -1;
+}
+
+json_t *cps_api_request_parse_params(cps_api_request *req)
+{
+    if (req->params || !(req->ep->flags & CPS_API_PARAMS_LAZY)) return req->params;
+    char *error_body_text = NULL;
+    size_t error_len = 0;
+    if (parse_body(req, &error_body_text, &error_len) == 0) return req->params;
+    answer(req, cps_api_exception_get(CPS_API_EXC_INVALID_HTTP_REQUEST)->http_status, JSON_TYPE,
+           error_body_text, error_len, false);
+    return NULL;
 }
 
 /* ==========================================================================================
@@ -739,6 +761,22 @@ static bool content_length_exceeds(const char *text, size_t limit)
         v = v * 10 + (size_t)(*p - '0');
     }
     return v > limit;
+}
+
+/* Reserves the announced body (a decimal Content-Length already checked against the limit) at
+ * once, up to a bound: a push_transactions body of a few hundred KiB would otherwise grow by
+ * doubling and copy itself a dozen times. (Out of memory here fails the body's first write.) */
+#define BODY_RESERVE_MAX ((size_t)4 << 20)
+static void reserve_announced_body(cps_api_request *req, const char *text)
+{
+    size_t v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return;
+        v = v * 10 + (size_t)(*p - '0');
+        if (v > BODY_RESERVE_MAX) return;
+    }
+    if (v && cps_buf_reserve(&req->body, v))
+        cps_log_debug(LOG_MODULE, "%s: cannot reserve the %zu-byte body", req->path, v);
 }
 
 static enum MHD_Result send_too_large(cps_api_request *req)
@@ -884,6 +922,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && content_length_exceeds(length, s->cfg.max_body_size))
             return send_too_large(req);
+        if (length) reserve_announced_body(req, length);
         return MHD_YES;
     }
     if (req->response_queued) {
@@ -1173,7 +1212,8 @@ int cps_api_server_add(cps_api_server *s, const cps_api_endpoint *ep)
         return cps_fail(CPS_ERR_INVALID_ARG, "endpoint %s runs on the loop, but there is none",
                         ep->path);
     unsigned params =
-        ep->flags & (CPS_API_PARAMS_NONE | CPS_API_PARAMS_OPTIONAL | CPS_API_PARAMS_RAW);
+        ep->flags & (CPS_API_PARAMS_NONE | CPS_API_PARAMS_OPTIONAL | CPS_API_PARAMS_RAW |
+                     CPS_API_PARAMS_LAZY);
     if (params & (params - 1))
         return cps_fail(CPS_ERR_INVALID_ARG, "endpoint %s: at most one CPS_API_PARAMS_* flag",
                         ep->path);

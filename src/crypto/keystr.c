@@ -15,8 +15,6 @@
 /* The longest body any form carries: a 65-byte signature plus its checksum. */
 #define MAX_BODY (65 + CHECK_SIZE)
 
-static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 static bool has_prefix(const char *s, size_t len, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -60,6 +58,62 @@ static int write_text(const char *prefix, const uint8_t *body, size_t n, char *o
     return rc;
 }
 
+/* Each base58 character's value plus one, 0 for characters outside the alphabet (NUL included):
+ * a table lookup instead of a strchr over the alphabet per character. */
+static const uint8_t b58_index[256] = {
+    ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8,
+    ['9'] = 9, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15, ['G'] = 16,
+    ['H'] = 17, ['J'] = 18, ['K'] = 19, ['L'] = 20, ['M'] = 21, ['N'] = 22, ['P'] = 23,
+    ['Q'] = 24, ['R'] = 25, ['S'] = 26, ['T'] = 27, ['U'] = 28, ['V'] = 29, ['W'] = 30,
+    ['X'] = 31, ['Y'] = 32, ['Z'] = 33, ['a'] = 34, ['b'] = 35, ['c'] = 36, ['d'] = 37,
+    ['e'] = 38, ['f'] = 39, ['g'] = 40, ['h'] = 41, ['i'] = 42, ['j'] = 43, ['k'] = 44,
+    ['m'] = 45, ['n'] = 46, ['o'] = 47, ['p'] = 48, ['q'] = 49, ['r'] = 50, ['s'] = 51,
+    ['t'] = 52, ['u'] = 53, ['v'] = 54, ['w'] = 55, ['x'] = 56, ['y'] = 57, ['z'] = 58
+};
+
+/* The number of 32-bit limbs the fixed-size decoder keeps: enough for the longest body. */
+#define FAST_LIMBS ((MAX_BODY + 3) / 4)
+
+/* Decodes base58 text of valid characters into exactly `expect` (<= MAX_BODY) bytes without the
+ * general decoder's byte-at-a-time quadratic loop: the number is built in 32-bit limbs, five
+ * digits (58^5 < 2^32) per pass. Returns false when the text does not decode to exactly
+ * `expect` bytes; the caller then runs the general decoder, which reports what is wrong, so
+ * this path decides nothing on its own. As the general decoder: leading '1's are zero bytes and
+ * the rest is the minimal big-endian form of the number. */
+static bool fast_b58_decode_exact(const char *text, size_t tlen, uint8_t *out, size_t expect)
+{
+    static const uint32_t pow58[6] = {1u, 58u, 3364u, 195112u, 11316496u, 656356768u};
+    uint32_t limbs[FAST_LIMBS] = {0}; /* little-endian */
+    size_t zeros = 0;
+    while (zeros < tlen && text[zeros] == '1') zeros++;
+    if (zeros > expect) return false;
+    bool overflow = false;
+    for (size_t i = zeros; i < tlen && !overflow;) {
+        size_t take = tlen - i < 5 ? tlen - i : 5;
+        uint64_t carry = 0;
+        for (size_t k = 0; k < take; k++)
+            carry = carry * 58u + (uint64_t)(b58_index[(uint8_t)text[i + k]] - 1u);
+        i += take;
+        for (size_t j = 0; j < FAST_LIMBS; j++) {
+            carry += (uint64_t)limbs[j] * pow58[take];
+            limbs[j] = (uint32_t)carry;
+            carry >>= 32;
+        }
+        overflow = carry != 0; /* longer than any body */
+    }
+    size_t significant = FAST_LIMBS * 4;
+    while (significant &&
+           (uint8_t)(limbs[(significant - 1) / 4] >> (8 * ((significant - 1) % 4))) == 0)
+        significant--;
+    bool exact = !overflow && zeros + significant == expect;
+    for (size_t i = 0; exact && i < expect; i++) {
+        size_t byte = expect - 1 - i; /* byte index from the least significant end */
+        out[i] = (uint8_t)(limbs[byte / 4] >> (8 * (byte % 4)));
+    }
+    cps_wipe(limbs, sizeof limbs); /* private keys pass through here */
+    return exact;
+}
+
 /* Decodes the base58 text after a prefix of `skip` characters into exactly `expect` bytes.
  * Offsets in messages count from the start of the whole string. */
 static int read_body(const char *s, size_t len, size_t skip, uint8_t *body, size_t expect,
@@ -71,7 +125,7 @@ static int read_body(const char *s, size_t len, size_t skip, uint8_t *body, size
         return cps_fail(CPS_ERR_FORMAT, "%s: wrong length: no data after the prefix", what);
     for (size_t i = 0; i < tlen; i++) {
         char c = text[i];
-        if (c == 0 || !strchr(b58_alphabet, c))
+        if (!b58_index[(uint8_t)c])
             return cps_fail(CPS_ERR_FORMAT, "%s: invalid base58 character '%c' at offset %zu", what,
                             (c >= 32 && c < 127) ? c : '?', skip + i);
     }
@@ -80,6 +134,7 @@ static int read_body(const char *s, size_t len, size_t skip, uint8_t *body, size
     if (tlen > 2 * expect)
         return cps_fail(CPS_ERR_FORMAT, "%s: wrong length: %zu base58 characters for %zu bytes",
                         what, tlen, expect);
+    if (expect <= MAX_BODY && fast_b58_decode_exact(text, tlen, body, expect)) return 0;
     uint8_t buf[2 * MAX_BODY];
     size_t n = 0;
     int rc = cps_base58_decode(buf, sizeof buf, &n, text, tlen);

@@ -87,6 +87,23 @@ static void h_raw(cps_api_request *req, void *user)
     cps_api_respond_json(req, 200, o);
 }
 
+/* CPS_API_PARAMS_LAZY: a body starting with "fast" is answered without a JSON tree; any other
+ * is parsed on demand. */
+static void h_lazy(cps_api_request *req, void *user)
+{
+    (void)user;
+    cps_bytes b = cps_api_request_body(req);
+    bool unparsed = cps_api_request_params(req) == NULL;
+    if (b.size >= 4 && memcmp(b.data, "fast", 4) == 0) {
+        cps_api_respond_json(req, 200, json_pack("{s:b,s:b}", "fast", 1, "unparsed", unparsed));
+        return;
+    }
+    json_t *params = cps_api_request_parse_params(req);
+    if (!params) return; /* answered: not JSON */
+    cps_api_respond_json(req, 200, json_pack("{s:O,s:b,s:b}", "got", params, "unparsed", unparsed,
+                                             "same", params == cps_api_request_params(req)));
+}
+
 static void h_dup(cps_api_request *req, void *user)
 {
     (void)user;
@@ -208,6 +225,7 @@ static void add_test_endpoints(cps_api_server *s, uv_loop_t *loop)
         {"/test/none", h_echo, NULL, CPS_API_PARAMS_NONE, 0},
         {"/test/optional", h_echo, NULL, CPS_API_PARAMS_OPTIONAL, 0},
         {"/test/raw", h_raw, NULL, CPS_API_PARAMS_RAW, 0},
+        {"/test/lazy", h_lazy, NULL, CPS_API_PARAMS_LAZY, 0},
         {"/test/dup", h_dup, NULL, CPS_API_PARAMS_RAW, 0},
         {"/test/assert", h_assert, NULL, CPS_API_PARAMS_RAW | CPS_API_ON_LOOP, 0},
         {"/test/last_error", h_last_error, NULL, CPS_API_PARAMS_RAW, 0},
@@ -337,7 +355,8 @@ TEST(supported_apis_lists_registered_endpoints_sorted)
                   "\"/test/deadline_default\",\"/test/deadline_loop\",\"/test/deadline_none\","
                   "\"/test/dup\",\"/test/echo\",\"/test/hold_forever\",\"/test/hold_http\",\"/test/"
                   "hold_loop\","
-                  "\"/test/last_error\",\"/test/later\",\"/test/loop_echo\",\"/test/none\","
+                  "\"/test/last_error\",\"/test/later\",\"/test/lazy\",\"/test/loop_echo\","
+                  "\"/test/none\","
                   "\"/test/optional\",\"/test/raw\",\"/test/worker\"]}");
     char ct[64];
     ASSERT(http_header(&r, "Content-Type", ct, sizeof ct));
@@ -428,6 +447,42 @@ TEST(params_rules_follow_nodeos_parse_params)
     ASSERT_STR_EQ(r[6].body, "{\"length\":15,\"params_null\":true}");
     ASSERT_EQ(r[7].status, 200);
     for (int i = 0; i < 8; i++)
+        http_response_free(&r[i]);
+}
+
+TEST(lazy_params_are_parsed_only_on_demand_with_the_same_answers)
+{
+    cps_api_config cfg;
+    test_config(&cfg);
+    ASSERT_OK(cps_api_config_set(&cfg, "verbose-http-errors", NULL));
+    fixture fx;
+    ASSERT_OK(fixture_start(&fx, &cfg));
+    http_response r[5];
+    ASSERT_OK(request(&fx, "POST", "/test/lazy", "", &r[0]));
+    ASSERT_OK(request(&fx, "POST", "/test/lazy", " {} ", &r[1]));
+    ASSERT_OK(request(&fx, "POST", "/test/lazy", "{\"a\":", &r[2]));
+    ASSERT_OK(request(&fx, "POST", "/test/lazy", "fast, not json", &r[3]));
+    ASSERT_OK(request(&fx, "POST", "/test/lazy", "[1,{\"b\":2}]", &r[4]));
+    fixture_stop(&fx);
+    /* the empty-body rule is checked before the handler, as for REQUIRED */
+    ASSERT_OK(check_error(&r[0], 400, "Invalid Request", 3200006, "invalid_http_request",
+                          "invalid http request", "A Request body is required"));
+    ASSERT_OK(check_error(&r[1], 400, "Invalid Request", 3200006, "invalid_http_request",
+                          "invalid http request", "A Request body is required"));
+    /* invalid JSON: the same 400, with the parser's detail under verbose-http-errors */
+    ASSERT_OK(check_error(&r[2], 400, "Invalid Request", 3200006, "invalid_http_request",
+                          "invalid http request", "Unable to parse valid input from POST body"));
+    json_t *j = body_json(&r[2]);
+    json_t *details = json_object_get(json_object_get(j, "error"), "details");
+    ASSERT_EQ(json_array_size(details), 2);
+    ASSERT_CONTAINS(json_string_value(json_object_get(json_array_get(details, 1), "message")),
+                    "line 1");
+    json_decref(j);
+    ASSERT_EQ(r[3].status, 200);
+    ASSERT_STR_EQ(r[3].body, "{\"fast\":true,\"unparsed\":true}");
+    ASSERT_EQ(r[4].status, 200);
+    ASSERT_STR_EQ(r[4].body, "{\"got\":[1,{\"b\":2}],\"unparsed\":true,\"same\":true}");
+    for (int i = 0; i < 5; i++)
         http_response_free(&r[i]);
 }
 

@@ -387,6 +387,15 @@ cps_bytes cps_chain_trx_meta_packed(const cps_chain_trx_meta *m);           /* b
 CPS_MUST_USE int cps_chain_controller_push_prepared(cps_chain_controller *c,
                                                     const cps_chain_trx_meta *m,
                                                     cps_chain_transaction_trace **trace);
+/* Puts a prepared transaction's recovered keys (borrowed m) into the controller's
+ * recovered-key cache, keyed by signature and signing digest, so that a block carrying the
+ * transaction later is validated without recovering them again (push_prepared does this too).
+ * Loop thread only, as every controller call but prepare_transaction. */
+void cps_chain_controller_remember_keys(cps_chain_controller *c, const cps_chain_trx_meta *m);
+/* Signatures recovered while applying transactions and blocks (on the loop or the block's helper
+ * threads; not those of prepare_transaction), and recoveries saved by the recovered-key cache. */
+void cps_chain_controller_signature_stats(const cps_chain_controller *c, uint64_t *recovered,
+                                          uint64_t *cache_hits);
 /* CPU (µs billed) and NET (bytes) used so far by the pending block (0 when none). */
 void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *cpu_us,
                                       uint64_t *net_bytes);

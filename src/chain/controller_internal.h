@@ -139,6 +139,7 @@ struct cps_chain_controller {
     size_t scheduled_feature_count;
     cps_chain_key_cache_entry *key_cache; /* NULL until first used */
     uint64_t key_cache_hits;              /* recoveries saved (for tests and monitoring) */
+    uint64_t signatures_recovered;        /* recoveries while applying (loop and block helpers) */
     /* dry_run.c: a dry run (compute_transaction) skips signature checks; this node's own CPU
      * limit on input transactions (--max-transaction-time), in µs, 0 when none. */
     bool dry_run;

@@ -408,6 +408,7 @@ static int recover_keys(cps_chain_controller *c, const cps_signature *sigs, uint
             todo++;
         }
     }
+    c->signatures_recovered += todo;
     uint32_t threads = c->signature_threads;
     if (threads > 16) threads = 16;
     if (threads > todo) threads = todo;
@@ -1094,11 +1095,15 @@ struct cps_chain_block_keys {
     cps_public_key *keys;
     pthread_t tids[15];
     uint32_t started;
+    _Atomic uint64_t recovered; /* signatures recovered here (not taken from the cache) */
+    uint64_t *recovered_total;  /* the controller's count, added to when bk is freed */
 };
 
 /* Recovers the keys of receipt i into bk (any thread). */
 static void block_keys_one(cps_chain_block_keys *bk, uint32_t i, cps_arena *a)
 {
+    /* taken from the recovered-key cache before the helpers started */
+    if (atomic_load_explicit(&bk->done[i], memory_order_acquire)) return;
     const cps_transaction_receipt *tr = &bk->blk->transactions[i];
     int rc = 1;
     if (tr->is_packed) {
@@ -1111,8 +1116,10 @@ static void block_keys_one(cps_chain_block_keys *bk, uint32_t i, cps_arena *a)
             cps_abi_signing_digest_raw(&bk->chain_id, raw.data, raw.size,
                                        p->packed_context_free_data.data,
                                        p->packed_context_free_data.size, &digest);
-            for (uint32_t k = 0; k < p->signature_count && !rc; k++)
+            for (uint32_t k = 0; k < p->signature_count && !rc; k++) {
                 rc = cps_recover(&p->signatures[k], digest.b, &bk->keys[bk->offset[i] + k]);
+                atomic_fetch_add_explicit(&bk->recovered, 1, memory_order_relaxed);
+            }
         }
     }
     bk->result[i] = rc;
@@ -1131,6 +1138,49 @@ static void *block_keys_worker(void *arg)
     }
     cps_abi_arena_free(&a);
     return NULL;
+}
+
+static bool key_cache_get(cps_chain_controller *c, const cps_signature *sig,
+                          const cps_checksum256 *digest, cps_public_key *key)
+{
+    uint8_t tag[32];
+    key_cache_tag(sig, digest, tag);
+    cps_chain_key_cache_entry *e = key_cache_slot(c, tag);
+    if (!e || !e->used || memcmp(e->tag, tag, 32) != 0) return false;
+    *key = e->key;
+    return true;
+}
+
+/* Marks done the receipts of bk whose every key is in the cache; returns their signatures. */
+static size_t block_keys_from_cache(cps_chain_controller *c, cps_chain_block_keys *bk)
+{
+    size_t found = 0;
+    cps_arena a = {0};
+    a.limit = 64u << 20;
+    for (uint32_t i = 0; i < bk->count; i++) {
+        const cps_transaction_receipt *tr = &bk->blk->transactions[i];
+        if (!tr->is_packed || tr->packed.signature_count == 0) continue;
+        const cps_packed_transaction *p = &tr->packed;
+        cps_bytes raw;
+        cps_abi_arena_reset(&a);
+        if (cps_abi_packed_transaction_raw(p, &a, &raw) != 0) continue;
+        cps_checksum256 digest;
+        cps_abi_signing_digest_raw(&bk->chain_id, raw.data, raw.size,
+                                   p->packed_context_free_data.data,
+                                   p->packed_context_free_data.size, &digest);
+        uint32_t k = 0;
+        while (k < p->signature_count &&
+               key_cache_get(c, &p->signatures[k], &digest, &bk->keys[bk->offset[i] + k]))
+            k++;
+        if (k < p->signature_count) continue; /* recovered by the helpers, all of them */
+        c->key_cache_hits += k;
+        found += k;
+        bk->result[i] = 0;
+        atomic_store_explicit(&bk->done[i], 1, memory_order_release);
+    }
+    cps_abi_arena_free(&a);
+    cps_clear_error();
+    return found;
 }
 
 cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
@@ -1162,6 +1212,8 @@ cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
         cps_chain__block_keys_free(bk);
         return NULL; /* no memory to spare: every transaction recovers its own keys */
     }
+    atomic_init(&bk->recovered, 0);
+    bk->recovered_total = &c->signatures_recovered;
     size_t off = 0;
     for (uint32_t i = 0; i < n; i++) {
         bk->offset[i] = off;
@@ -1169,6 +1221,12 @@ cps_chain_block_keys *cps_chain__block_keys_recover(cps_chain_controller *c,
         atomic_init(&bk->done[i], 0);
         if (blk->transactions[i].is_packed) off += blk->transactions[i].packed.signature_count;
     }
+    /* Receipts whose keys this node recovered already (gossiped or pushed to it, prepared on
+     * the workers: cps_chain_controller_remember_keys) are served from the cache here, on the
+     * only thread that touches it, before any helper starts. */
+    size_t left = total;
+    if (c->key_cache) left -= block_keys_from_cache(c, bk);
+    if (left == 0) return bk; /* every key known: no helper needed */
     for (uint32_t t = 0; t < helpers; t++) {
         if (pthread_create(&bk->tids[t], NULL, block_keys_worker, bk)) break;
         bk->started++;
@@ -1201,6 +1259,7 @@ void cps_chain__block_keys_free(cps_chain_block_keys *bk)
     if (!bk) return;
     atomic_store(&bk->stop, true); /* a block that failed early leaves its other keys */
     for (uint32_t t = 0; t < bk->started; t++) pthread_join(bk->tids[t], NULL);
+    *bk->recovered_total += atomic_load(&bk->recovered);
     free(bk->offset);
     free(bk->result);
     free((void *)bk->done);
@@ -1216,7 +1275,30 @@ int cps_chain_controller_push_prepared(cps_chain_controller *c, const cps_chain_
         return cps_fail(CPS_ERR_STATE, "no block is open for transactions");
     if (memcmp(m->chain_id.b, c->chain_id.b, 32))
         return cps_fail(CPS_ERR_INVALID_ARG, "the transaction was prepared for another chain");
+    /* a peer's block may carry it later (this block aborted, or another producer's) */
+    cps_chain_controller_remember_keys(c, m);
     return push_trx(c, m->packed, m->packed_size, m, NULL, NULL, trace);
+}
+
+void cps_chain_controller_remember_keys(cps_chain_controller *c, const cps_chain_trx_meta *m)
+{
+    if (memcmp(m->chain_id.b, c->chain_id.b, 32)) return;
+    for (uint32_t i = 0; i < m->p.signature_count; i++) {
+        uint8_t tag[32];
+        key_cache_tag(&m->p.signatures[i], &m->digest, tag);
+        cps_chain_key_cache_entry *e = key_cache_slot(c, tag);
+        if (!e) return;
+        memcpy(e->tag, tag, 32);
+        e->key = m->keys[i];
+        e->used = true;
+    }
+}
+
+void cps_chain_controller_signature_stats(const cps_chain_controller *c, uint64_t *recovered,
+                                          uint64_t *cache_hits)
+{
+    if (recovered) *recovered = c->signatures_recovered;
+    if (cache_hits) *cache_hits = c->key_cache_hits;
 }
 
 void cps_chain_controller_block_usage(const cps_chain_controller *c, uint64_t *cpu_us,

@@ -182,16 +182,13 @@ static void on_peer_block_after(void *ctx, int rc)
     n->set_aside_count = 0;
 }
 
-static int on_peer_transaction(void *ctx, const uint8_t *packed, size_t size)
+/* A peer's transaction, prepared on a worker (net_glue.c): the same queue as the API's pushes,
+ * so peers and HTTP clients share the block fairly per account; the ingress applies it on the
+ * loop in turn and gossips it once it is in the block. */
+static int on_peer_transaction(void *ctx, cps_chain_trx_meta *meta)
 {
     node *n = ctx;
-    if (!cps_chain_controller_block_pending(n->ctl)) return 0; /* relay; cannot judge it now */
-    int rc = cps_chain_controller_push_transaction(n->ctl, packed, size, NULL);
-    if (rc == 0) return 0;
-    /* Expired, duplicate, failing: refused without blaming the peer (only undecodable bytes,
-     * which src/net refuses itself, are the peer's fault). */
-    cps_log_debug("producer", "transaction from a peer refused: %s", cps_last_error());
-    return CPS_ERR_EXISTS;
+    return cps_chain_api_queue_prepared(n->api, meta);
 }
 
 static void on_synced(void *ctx)
@@ -453,6 +450,7 @@ int main(int argc, char **argv)
         cps_node_p2p_hooks hooks = {&n, on_peer_block_before, on_peer_block_after,
                                     n.is_producer ? on_peer_transaction : NULL, on_synced};
         if ((rc = cps_node_p2p_create(n.loop, &n.opt, n.ctl, n.api, &hooks, &n.p2p))) goto fail;
+        if ((rc = cps_node_p2p_set_metrics(n.p2p, cps_api_server_metrics(n.server)))) goto fail;
     }
     if ((rc = open_consensus(&n))) goto fail;
     if ((rc = cps_node_finality_api_register(n.server, &n.cs, n.ctl))) goto fail;

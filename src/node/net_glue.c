@@ -19,6 +19,9 @@
 #define SERVE_BYTES_MAX ((size_t)8 << 20)
 #define MAX_TRACKED_PEERS 128
 #define TICK_MS 250
+/* Peers' transactions being prepared on libuv's workers at once; beyond it a producer drops
+ * what arrives (as a full queue does) and a follower relays without keeping the keys. */
+#define MAX_PREPARING 16384u
 
 typedef struct peer_head {
     uint64_t id;
@@ -46,7 +49,17 @@ struct cps_node_p2p {
     uint64_t sync_deadline_ms;
     uint32_t sync_logged_head;
     cps_chain_consensus *cs; /* the fork database's owner (consensus.h), or NULL */
+    /* P2P transaction ingress: prepared on libuv's workers (decode, checks, key recovery) so the
+     * loop only queues them; p is freed by the last of the tick's close and these works. */
+    uint32_t preparing;
+    bool closed, tick_closed;
+    struct {
+        cps_api_metric *prepared, *refused, *preparing, *recovered, *cache_hits;
+        uint64_t recovered_seen, cache_hits_seen;
+    } m;
 };
+
+static void update_signature_metrics(cps_node_p2p *p);
 
 static uint64_t now_ms(const cps_node_p2p *p)
 {
@@ -271,6 +284,7 @@ static int consensus_block(cps_node_p2p *p, const cps_net_peer_info *peer, const
     }
     cps_log_debug("p2p", "block %u from peer %" PRIu64 " stored%s", b->num, peer->id,
                   changed ? ", head moved" : "");
+    update_signature_metrics(p);
     if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
     else if (p->sync_end) p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS; /* progress */
     maybe_sync(p);
@@ -322,6 +336,7 @@ static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps
      * notice sent first would make them ask for the block they are about to get). */
     publish_head(p, false);
     cps_log_debug("p2p", "applied block %u from peer %" PRIu64, b->num, peer->id);
+    update_signature_metrics(p);
     if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, 0);
     if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
     else if (p->sync_end) p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS; /* progress */
@@ -329,13 +344,107 @@ static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps
     return 0;
 }
 
+/* ---- transactions from peers -------------------------------------------------------------------
+ * Every peer's transaction is prepared (decoded, checked, its keys recovered) on libuv's worker
+ * threads, never on the loop. At a producer with a pending block it then joins the API pushes'
+ * bounded, per-account-fair queue (cps_chain_api_queue_prepared) and is gossiped once applied; a
+ * follower relays it at once (toward the producers) and keeps its keys in the controller's
+ * recovered-key cache, so the block that carries it later is validated without recovering them
+ * again. */
+typedef struct prep_work {
+    uv_work_t work;
+    cps_node_p2p *p;
+    int64_t now_us;
+    bool apply; /* for the pending block (producer); else only for the key cache */
+    int rc;
+    cps_chain_trx_meta *meta;
+    char detail[256];
+    size_t n;
+    uint8_t bytes[];
+} prep_work;
+
+static void p2p_free_if_done(cps_node_p2p *p)
+{
+    if (p->closed && p->tick_closed && p->preparing == 0) free(p);
+}
+
+static void prep_on_worker(uv_work_t *w)
+{
+    prep_work *pw = w->data;
+    pw->rc = cps_chain_controller_prepare_transaction(pw->p->ctl, pw->bytes, pw->n, pw->now_us,
+                                                      &pw->meta);
+    if (pw->rc) snprintf(pw->detail, sizeof pw->detail, "%s", cps_last_error());
+}
+
+static void prep_done(uv_work_t *w, int status)
+{
+    prep_work *pw = w->data;
+    cps_node_p2p *p = pw->p;
+    p->preparing--;
+    cps_api_metric_set(p->m.preparing, p->preparing);
+    if (p->closed || status != 0) {
+        cps_chain_trx_meta_free(pw->meta);
+    } else if (pw->rc) {
+        /* expired, bad signature: refused without blaming the peer, who may only relay it */
+        cps_api_metric_inc(p->m.refused);
+        cps_log_debug("p2p", "transaction from a peer refused: %s", pw->detail);
+    } else {
+        cps_api_metric_inc(p->m.prepared);
+        cps_chain_controller_remember_keys(p->ctl, pw->meta);
+        if (pw->apply && cps_chain_controller_block_pending(p->ctl) && p->hooks.transaction) {
+            /* the queue owns meta from here, and gossips it once it is in the block */
+            if (p->hooks.transaction(p->hooks.ctx, pw->meta) != 0) {
+                cps_api_metric_inc(p->m.refused);
+                cps_log_debug("p2p", "transaction from a peer not queued: %s", cps_last_error());
+            }
+            pw->meta = NULL;
+        } else if (pw->apply) {
+            /* the block closed meanwhile (another producer's turn): on toward the producers */
+            cps_bytes b = cps_chain_trx_meta_packed(pw->meta);
+            if (cps_net_broadcast_transaction(p->net, b.data, b.size) != 0)
+                cps_log_debug("p2p", "cannot relay a transaction: %s", cps_last_error());
+        }
+        cps_chain_trx_meta_free(pw->meta);
+    }
+    free(pw);
+    p2p_free_if_done(p);
+}
+
 static int on_transaction_received(void *ctx, const cps_net_peer_info *peer,
                                    const cps_net_transaction *t)
 {
     cps_node_p2p *p = ctx;
     (void)peer;
-    if (!p->hooks.transaction) return 0; /* a follower relays toward the producers */
-    return p->hooks.transaction(p->hooks.ctx, t->raw.data, t->raw.size);
+    bool apply = p->hooks.transaction && cps_chain_controller_block_pending(p->ctl);
+    int64_t now_us = cps_time_now_us();
+    /* Refused before any recovery: expired (the header is decoded already) ... */
+    if ((int64_t)t->trx.header.expiration * 1000000 < now_us) {
+        cps_api_metric_inc(p->m.refused);
+        return cps_fail(CPS_ERR_EXISTS, "transaction expired");
+    }
+    /* ... or too many in preparation: a producer drops it (its id is forgotten, so that it may
+     * come again), a follower relays it without keeping its keys. */
+    prep_work *pw = p->preparing < MAX_PREPARING ? malloc(sizeof *pw + t->raw.size) : NULL;
+    if (!pw) {
+        if (!apply) return 0;
+        cps_api_metric_inc(p->m.refused);
+        return cps_fail(CPS_ERR_STATE, "too many transactions in preparation");
+    }
+    memset(pw, 0, sizeof *pw);
+    pw->work.data = pw;
+    pw->p = p;
+    pw->now_us = now_us;
+    pw->apply = apply;
+    pw->n = t->raw.size;
+    memcpy(pw->bytes, t->raw.data, t->raw.size);
+    if (uv_queue_work(p->loop, &pw->work, prep_on_worker, prep_done) != 0) {
+        free(pw);
+        return apply ? cps_fail(CPS_ERR_STATE, "cannot queue the transaction's preparation") : 0;
+    }
+    p->preparing++;
+    cps_api_metric_set(p->m.preparing, p->preparing);
+    /* A follower relays toward the producers now; a producer gossips it once applied. */
+    return apply ? cps_fail(CPS_ERR_EXISTS, "taken for the pending block") : 0;
 }
 
 static int on_vote_received(void *ctx, const cps_net_peer_info *peer, const cps_net_vote *v)
@@ -385,9 +494,21 @@ static void on_notice(void *ctx, const cps_net_peer_info *peer, const cps_net_no
     maybe_sync(p);
 }
 
+/* The controller's signature counters into /metrics (counters move by their deltas). */
+static void update_signature_metrics(cps_node_p2p *p)
+{
+    uint64_t recovered, hits;
+    cps_chain_controller_signature_stats(p->ctl, &recovered, &hits);
+    cps_api_metric_add(p->m.recovered, (double)(recovered - p->m.recovered_seen));
+    cps_api_metric_add(p->m.cache_hits, (double)(hits - p->m.cache_hits_seen));
+    p->m.recovered_seen = recovered;
+    p->m.cache_hits_seen = hits;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     cps_node_p2p *p = t->data;
+    update_signature_metrics(p);
     if (!p->settled && now_ms(p) - p->started_ms >= STARTUP_GRACE_MS) {
         p->settled = true;
         if (p->dials) cps_log_warn("p2p", "no peer answered yet: going on with head %u",
@@ -487,7 +608,9 @@ int cps_node_p2p_start(cps_node_p2p *p)
 
 static void free_on_close(uv_handle_t *h)
 {
-    free(h->data);
+    cps_node_p2p *p = h->data;
+    p->tick_closed = true;
+    p2p_free_if_done(p);
 }
 
 void cps_node_p2p_close(cps_node_p2p *p)
@@ -496,12 +619,41 @@ void cps_node_p2p_close(cps_node_p2p *p)
     cps_chain_api_set_relay(p->api, NULL, NULL);
     cps_net_close(p->net);
     p->net = NULL;
+    p->closed = true; /* transactions still in preparation are dropped when they come back */
     if (p->tick_open) {
         uv_timer_stop(&p->tick);
         uv_close((uv_handle_t *)&p->tick, free_on_close);
     } else {
-        free(p);
+        p->tick_closed = true;
+        p2p_free_if_done(p);
     }
+}
+
+int cps_node_p2p_set_metrics(cps_node_p2p *p, cps_api_metrics *reg)
+{
+    int rc = cps_api_metrics_counter(reg, "cps_p2p_transactions_prepared_total",
+                                     "Transactions from peers prepared (keys recovered) on the "
+                                     "workers", NULL, &p->m.prepared);
+    if (!rc)
+        rc = cps_api_metrics_counter(reg, "cps_p2p_transactions_refused_total",
+                                     "Transactions from peers refused (expired, bad signature, "
+                                     "duplicate, queue full)", NULL, &p->m.refused);
+    if (!rc)
+        rc = cps_api_metrics_gauge(reg, "cps_p2p_transactions_preparing",
+                                   "Transactions from peers being prepared now", NULL,
+                                   &p->m.preparing);
+    if (!rc)
+        rc = cps_api_metrics_counter(reg, "cps_chain_signatures_recovered_total",
+                                     "Signatures recovered while applying transactions and blocks "
+                                     "(not counting those prepared on the workers)", NULL,
+                                     &p->m.recovered);
+    if (!rc)
+        rc = cps_api_metrics_counter(reg, "cps_chain_signature_cache_hits_total",
+                                     "Signature recoveries saved by the recovered-key cache",
+                                     NULL, &p->m.cache_hits);
+    if (rc) return cps_fail_prefix(rc, "p2p metrics");
+    update_signature_metrics(p);
+    return 0;
 }
 
 void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw)

@@ -83,10 +83,11 @@ typedef struct cps_node_p2p_hooks {
      * and starts a new one after (rc = push_block's result). May be NULL. */
     void (*before_block)(void *ctx);
     void (*after_block)(void *ctx, int rc);
-    /* A transaction from a peer: a producer applies it to its pending block and returns 0 (in the
-     * block), CPS_ERR_EXISTS (known or refused by the chain: not relayed, no penalty) or
-     * CPS_ERR_STATE (no pending block now: relayed only). NULL (follower): relayed as is. */
-    int (*transaction)(void *ctx, const uint8_t *packed, size_t n);
+    /* A transaction from a peer, prepared on a worker (meta owned by the hook from here): a
+     * producer queues it for its pending block (cps_chain_api_queue_prepared) and returns 0, or
+     * an error when it is refused (duplicate, queue full). Called only while a block is pending.
+     * NULL (follower): relayed at once, its keys kept for the block that will carry it. */
+    int (*transaction)(void *ctx, cps_chain_trx_meta *meta);
     /* The node is no longer behind any peer (called again after each catch-up): a producer that
      * waited may start a block. May be NULL. */
     void (*synced)(void *ctx);
@@ -98,6 +99,9 @@ typedef struct cps_node_p2p_hooks {
 CPS_MUST_USE int cps_node_p2p_create(uv_loop_t *loop, const cps_node_options *o,
                                      cps_chain_controller *ctl, cps_chain_api *api,
                                      const cps_node_p2p_hooks *hooks, cps_node_p2p **out);
+/* Registers the P2P ingress counters and the controller's signature counters (recovered, cache
+ * hits) in reg (borrowed; the server's /metrics registry). */
+CPS_MUST_USE int cps_node_p2p_set_metrics(cps_node_p2p *p, cps_api_metrics *reg);
 /* Listens and dials; prints "cpsd p2p on port N" on stdout when listening (tests read it). */
 CPS_MUST_USE int cps_node_p2p_start(cps_node_p2p *p);
 void cps_node_p2p_close(cps_node_p2p *p);

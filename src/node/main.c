@@ -58,6 +58,24 @@ static const cps_private_key *our_turn(node *n, uint32_t slot, cps_name *produce
     return NULL;
 }
 
+/* Transactions set aside (a peer's block replaced the pending one, or a fork switch undid their
+ * block) go into the pending block when there is one, else they are dropped: their senders
+ * resubmit as for any transaction not in a block. */
+static void push_set_aside(node *n, bool push)
+{
+    for (size_t i = 0; i < n->set_aside_count; i++) {
+        if (push && cps_chain_controller_block_pending(n->ctl) &&
+            cps_chain_controller_push_transaction(n->ctl, n->set_aside[i].data,
+                                                  n->set_aside[i].size, NULL) != 0)
+            cps_log_debug("producer", "a set-aside transaction no longer applies: %s",
+                          cps_last_error());
+        cps_buf_free(&n->set_aside[i]);
+    }
+    free(n->set_aside);
+    n->set_aside = NULL;
+    n->set_aside_count = 0;
+}
+
 static void start_next_block(node *n)
 {
     if (n->p2p && cps_node_p2p_behind(n->p2p)) {
@@ -94,7 +112,9 @@ static void start_next_block(node *n)
         n->pending_slot = 0;
     } else {
         n->pending_slot = slot;
-        /* transactions queued while the previous block was full or closing go in now */
+        /* transactions undone by a fork switch first, then those queued while the previous
+         * block was full or closing */
+        if (n->set_aside_count) push_set_aside(n, true);
         cps_chain_api_block_started(n->api);
     }
     schedule_slot(n);
@@ -169,17 +189,7 @@ static void on_peer_block_after(void *ctx, int rc)
         uv_timer_stop(&n->block_timer);
         start_next_block(n);
     }
-    for (size_t i = 0; i < n->set_aside_count; i++) {
-        if (cps_chain_controller_block_pending(n->ctl) &&
-            cps_chain_controller_push_transaction(n->ctl, n->set_aside[i].data,
-                                                  n->set_aside[i].size, NULL) != 0)
-            cps_log_debug("producer", "a set-aside transaction no longer applies: %s",
-                          cps_last_error());
-        cps_buf_free(&n->set_aside[i]);
-    }
-    free(n->set_aside);
-    n->set_aside = NULL;
-    n->set_aside_count = 0;
+    push_set_aside(n, true);
 }
 
 /* A peer's transaction, prepared on a worker (net_glue.c): the same queue as the API's pushes,
@@ -484,7 +494,9 @@ int main(int argc, char **argv)
     }
     uv_run(n.loop, UV_RUN_DEFAULT);
     /* The pending block's transactions are dropped: they were never in a committed block (their
-     * pushes were not answered yet: the server answered them 503 when it stopped). */
+     * pushes were not answered yet: the server answered them 503 when it stopped); so are those
+     * set aside for the next block. */
+    push_set_aside(&n, false);
     cps_chain_api_destroy(n.api);
     cps_chain_consensus_close(n.cs);
     n.cs = NULL;
@@ -502,6 +514,7 @@ fail:
         uv_run(n.loop, UV_RUN_NOWAIT);
         uv_loop_close(n.loop);
     }
+    push_set_aside(&n, false);
     cps_chain_api_destroy(n.api);
     cps_chain_consensus_close(n.cs);
     n.cs = NULL;

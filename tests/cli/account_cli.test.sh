@@ -11,57 +11,18 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 build=${CPS_BUILD:-build}
 cps=$build/cps
-cpsd=$build/cpsd
-for need in "$cps" "$cpsd" "$build/contracts/eosio.system.wasm" "$build/contracts/eosio.token.wasm"; do
-  if [[ ! -e $need ]]; then
-    echo "account_cli: missing $need (build it with make)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
-done
-if ! command -v node >/dev/null; then
-  echo "account_cli: node is needed to boot the chain (scripts/boot.js)" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-tmp=$(mktemp -d)
-node_pid=
-cleanup() {
-  if [[ -n $node_pid ]]; then kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source tests/lib/cpsd_nodes.sh
+cpsd_nodes_init account_cli cps contracts/eosio.system.wasm contracts/eosio.token.wasm
+tmp=$CPSD_TMP
 export CPS_WALLET_DIR=$tmp/wallets CPS_WALLET_SESSION_DIR=$tmp/session
 unset CPS_WALLET_UNLOCK_TIMEOUT
 
-DEV_PUB=EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
-DEV_KEY=5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3
+DEV_PUB=$CPSD_DEV_PUB
+DEV_KEY=$CPSD_DEV_PRIV
 
-mkdir -p "$tmp/data"
-"$cpsd" --data-dir "$tmp/data" --http-server-address 127.0.0.1:0 --producer-name eosio \
-  --enable-stale-production --signature-provider "$DEV_PUB=KEY:$DEV_KEY" >"$tmp/cpsd.log" 2>&1 &
-node_pid=$!
-port=
-for _ in $(seq 1 200); do
-  port=$(sed -nE 's/^cpsd listening on port ([0-9]+)$/\1/p' "$tmp/cpsd.log")
-  [[ -n $port ]] && break
-  kill -0 "$node_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z $port ]]; then
-  echo "account_cli: cpsd did not start:" >&2
-  tail -n 20 "$tmp/cpsd.log" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-url=http://127.0.0.1:$port
-if ! NODE_PATH=$PWD/node_modules node scripts/boot.js "$url" "$build" --system >"$tmp/boot.log" 2>&1; then
-  echo "account_cli: boot with the system contracts failed:" >&2
-  cat "$tmp/boot.log" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+cpsd_start account_cli
+url=$CPSD_URL
+cpsd_boot account_cli --system
 
 pass=0
 failn=0
@@ -247,12 +208,9 @@ expect_eq "get account -j: cleos's pretty JSON of the reply" \
 
 # cpsd answered every get_account above: stopped cleanly, it must report no leak or memory error
 # (under SAN=1).
-kill "$node_pid"
-wait "$node_pid"
-node_rc=$?
-node_pid=
-expect_eq "cpsd stops cleanly after the queries" "$node_rc" 0
-expect_eq "cpsd: no sanitizer report" "$(grep -c 'Sanitizer' "$tmp/cpsd.log")" 0
+cpsd_node_stop main
+expect_eq "cpsd stops cleanly after the queries" "$?" 0
+expect_eq "cpsd: no sanitizer report" "$(grep -c 'Sanitizer' "$tmp/main/err")" 0
 
 echo "$pass passed, $failn failed"
 [[ $failn -eq 0 ]]

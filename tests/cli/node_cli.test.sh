@@ -9,52 +9,18 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 build=${CPS_BUILD:-build}
 cps=$build/cps
-cpsd=$build/cpsd
 contracts=$build/contracts
-for need in "$cps" "$cpsd"; do
-  if [[ ! -x $need ]]; then
-    echo "node_cli: missing $need (build it with make)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
-done
-if [[ ! -f $contracts/eosio.token.wasm || ! -f $contracts/eosio.token.abi ]]; then
-  echo "node_cli: missing $contracts/eosio.token.{wasm,abi} (make builds the contracts)" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-tmp=$(mktemp -d)
-node_pid=
-cleanup() {
-  if [[ -n $node_pid ]]; then kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source tests/lib/cpsd_nodes.sh
+cpsd_nodes_init node_cli cps contracts/eosio.token.wasm contracts/eosio.token.abi
+tmp=$CPSD_TMP
 export CPS_WALLET_DIR=$tmp/wallets CPS_WALLET_SESSION_DIR=$tmp/session
 unset CPS_WALLET_UNLOCK_TIMEOUT
 
-DEV_PUB=EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
-DEV_KEY=5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3
+DEV_PUB=$CPSD_DEV_PUB
+DEV_KEY=$CPSD_DEV_PRIV
 
-mkdir -p "$tmp/data"
-"$cpsd" --data-dir "$tmp/data" --http-server-address 127.0.0.1:0 --producer-name eosio \
-  --enable-stale-production --signature-provider "$DEV_PUB=KEY:$DEV_KEY" >"$tmp/cpsd.log" 2>&1 &
-node_pid=$!
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -nE 's/^cpsd listening on port ([0-9]+)$/\1/p' "$tmp/cpsd.log")
-  [[ -n $port ]] && break
-  kill -0 "$node_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z $port ]]; then
-  echo "node_cli: cpsd did not start:" >&2
-  tail -n 20 "$tmp/cpsd.log" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-url=http://127.0.0.1:$port
+cpsd_start node_cli
+url=$CPSD_URL
 
 pass=0
 failn=0
@@ -251,6 +217,12 @@ rc=$?
 expect_eq "unreachable node exits 1" "$rc" 1
 expect_match "unreachable node message" "$(cat "$tmp/err")" \
   '^Error: Failed to connect to cpsd at http://127.0.0.1:1; is cpsd running\?'
+
+# cpsd answered everything above: stopped by SIGINT it must exit cleanly and, under SAN=1, report
+# no leak or memory error.
+cpsd_node_stop main
+expect_eq "cpsd stops cleanly after the commands" "$?" 0
+expect_eq "cpsd: no sanitizer report" "$(grep -c 'Sanitizer' "$tmp/main/err")" 0
 
 echo "$pass passed, $failn failed"
 [[ $failn -eq 0 ]]

@@ -11,92 +11,42 @@
 # dials the group's first node and its predecessor; only the two bridges x1 and x2 (followers)
 # dial into both groups, so killing them is the partition and restarting them the heal.
 set -u
-cd "$(dirname "$0")/../.."
-build=${CPS_BUILD:-build}
-export NODE_PATH=$PWD/node_modules
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-note() { echo "     $*"; }
-[[ -x $build/cpsd ]] || { echo "missing $build/cpsd"; echo "0 passed, 1 failed"; exit 1; }
-[[ -f $build/contracts/eosio.system.wasm ]] || { echo "missing contracts in $build"; echo "0 passed, 1 failed"; exit 1; }
-tmp=$(mktemp -d)
-declare -A pid http p2p args
-cleanup() {
-  for n in "${!pid[@]}"; do [[ -n ${pid[$n]} ]] && kill -9 "${pid[$n]}" 2>/dev/null; done
-  wait 2>/dev/null
-  [[ -n ${KEEP_TMP:-} ]] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-finish() { echo "     total $SECONDS s"; echo "$pass passed, $fail failed"; [[ $fail -eq 0 && $pass -gt 0 ]]; exit $?; }
+cd "$(dirname "$0")/../.." || exit 1
+source tests/lib/cpsd_nodes.sh
+cpsd_nodes_init bft21 contracts/eosio.system.wasm
+build=$CPSD_BUILD tmp=$CPSD_TMP
 
 N=21
-printf '{"initial_timestamp": "%s", "initial_key": "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV"}\n' \
-  "$(date -u +%Y-%m-%dT%H:%M:%S.000)" >"$tmp/genesis.json"
-DEV=EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV=KEY:5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3
-mapfile -t keys < <(node scripts/boot.js --print-producers $N)
-declare -A pname ppub pkey
+cpsd_genesis now
+CPSD_COMMON_ARGS=(--p2p-max-nodes-per-host 40 --max-clients 40)
 prods=() groupA=() groupB=()
 for i in $(seq 0 $((N - 1))); do
-  read -r nm pub priv <<<"${keys[$i]}"
-  pname[p$i]=$nm ppub[p$i]=$pub pkey[p$i]="$pub=KEY:$priv"
   prods+=("p$i")
   if ((i <= 10)); then groupA+=("p$i"); else groupB+=("p$i"); fi
 done
-
-start() { # name, args... (kept: a restart reuses them and the node's ports)
-  local name=$1; shift
-  [[ $# -gt 0 ]] && args[$name]="$*"
-  mkdir -p "$tmp/$name"
-  : >"$tmp/$name/out"
-  # shellcheck disable=SC2086
-  "$build/cpsd" --data-dir "$tmp/$name/data" --genesis-json "$tmp/genesis.json" \
-    --http-server-address "127.0.0.1:${http[$name]:-0}" --p2p-listen-endpoint "127.0.0.1:${p2p[$name]:-0}" \
-    --p2p-max-nodes-per-host 40 --max-clients 40 ${args[$name]} \
-    >"$tmp/$name/out" 2>>"$tmp/$name/err" &
-  pid[$name]=$!
-  local h= p=
-  for _ in $(seq 1 600); do
-    h=$(sed -n 's/^cpsd listening on port //p' "$tmp/$name/out")
-    p=$(sed -n 's/^cpsd p2p on port //p' "$tmp/$name/out")
-    [[ -n $h && -n $p ]] && { http[$name]=$h; p2p[$name]=$p; return 0; }
-    kill -0 "${pid[$name]}" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "node $name did not start:"; tail -5 "$tmp/$name/err"
-  return 1
-}
-stop9() { kill -9 "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; pid[$1]=; }
-post() { curl -s -m 10 -d "$3" "http://127.0.0.1:${http[$1]}/v1/chain/$2"; }
-field() { grep -o "\"$2\":[^,}]*" <<<"$1" | head -1 | cut -d: -f2 | tr -d '"'; }
-info() { post "$1" get_info '{}'; }
-lib() { field "$(info "$1")" last_irreversible_block_num; }
-head_num() { field "$(info "$1")" head_block_num; }
-block_id() { post "$1" get_block "{\"block_num_or_id\":$2}" | grep -o '"id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4; }
-peer() { echo "--p2p-peer-address 127.0.0.1:${p2p[$1]}"; }
-# Every node given has the same block at the lowest LIB among them; prints that number.
-agree_lib() {
-  local min= n l ids
-  for n in "$@"; do l=$(lib "$n"); [[ -z $l ]] && { echo "$n does not answer"; return 1; }; [[ -z $min || $l -lt $min ]] && min=$l; done
-  # a node too busy to answer in time (a loaded machine, ASan) is asked again, not counted as a
-  # disagreement
-  ids=$(for n in "$@"; do
-          for _ in 1 2 3; do id=$(block_id "$n" "$min"); [[ -n $id ]] && break; sleep 0.5; done
-          echo "${id:-no answer from $n}"
-        done | sort | uniq -c)
-  [[ $(wc -l <<<"$ids") == 1 && $(awk '{print $1}' <<<"$ids") == "$#" ]] && echo "$min" && return 0
-  echo "block $min differs: $(tr '\n' ' ' <<<"$ids")"; return 1
-}
+cpsd_producer_keys "${prods[@]}"
+declare -A pname ppub
+for n in "${prods[@]}"; do pname[$n]=${CPSD_PNAME[$n]} ppub[$n]=${CPSD_PPUB[$n]}; done
+declare -n http=CPSD_HTTP pid=CPSD_PID
+start() { cpsd_node_start "$@"; }
+stop9() { cpsd_node_kill "$1"; }
+post() { cpsd_post "$@"; }
+field() { cpsd_field "$@"; }
+info() { cpsd_info "$1"; }
+lib() { cpsd_lib "$1"; }
+head_num() { cpsd_head "$1"; }
+block_id() { cpsd_block_id "$1" "$2"; }
+peer() { cpsd_peer "$1"; }
+agree_lib() { cpsd_agree_lib "$@"; }
 
 # ---- 21 producers and two bridges --------------------------------------------------------------
-start p0 --producer-name eosio --signature-provider "$DEV" --producer-name "${pname[p0]}" \
-  --signature-provider "${pkey[p0]}" || finish
+cpsd_start_genesis_producer p0 || finish
 for i in $(seq 1 $((N - 1))); do
   first=p0; ((i >= 11)) && first=p11
   extra=""
   [[ p$i != "$first" ]] && extra="$(peer $first)"
   [[ p$((i - 1)) != "$first" && $i != 11 ]] && extra+=" $(peer p$((i - 1)))"
-  start "p$i" --producer-name "${pname[p$i]}" --signature-provider "${pkey[p$i]}" $extra || finish
+  cpsd_start_producer "p$i" $extra || finish
 done
 start x1 $(peer p0) $(peer p1) $(peer p11) $(peer p12) || finish
 start x2 $(peer p2) $(peer p3) $(peer p13) $(peer p14) || finish
@@ -222,7 +172,7 @@ for n in "${prods[@]:1}"; do
 done
 X=${best:-p9}
 note "double signer: ${pname[$X]} ($X), its turn in ${bestw} s"
-start twin --producer-name "${pname[$X]}" --signature-provider "${pkey[$X]}" $(peer p0) $(peer p12) || finish
+start twin --producer-name "${pname[$X]}" --signature-provider "${CPSD_PKEY[$X]}" $(peer p0) $(peer p12) || finish
 for _ in $(seq 1 50); do
   tl=$(head_num twin); xl=$(head_num x1)
   [[ -n $tl && $tl -ge $((xl - 2)) ]] && break
@@ -258,10 +208,7 @@ for n in p0 p10 p20 x1; do
   j=$(post "$n" get_finality_evidence '{}')
   note "$n: finality latency median $(( $(field "$(grep -o '"latency":{[^}]*}' <<<"$j")" median_us) / 1000 )) ms, p99 $(( $(field "$(grep -o '"latency":{[^}]*}' <<<"$j")" p99_us) / 1000 )) ms over $(field "$(grep -o '"latency":{[^}]*}' <<<"$j")" samples) blocks (partition included)"
 done
-for n in "${members[@]}" x1 x2; do kill -INT "${pid[$n]}"; done
-bad_exit=()
-for n in "${members[@]}" x1 x2; do wait "${pid[$n]}"; rc=$?; pid[$n]=; [[ $rc == 0 ]] || bad_exit+=("$n:$rc"); done
-[[ ${#bad_exit[@]} == 0 ]] && ok "all 24 nodes stopped cleanly" || bad "exit codes: ${bad_exit[*]}"
+cpsd_nodes_stop "${members[@]}" x1 x2 && ok "all 24 nodes stopped cleanly" || bad "exit codes: ${CPSD_UNCLEAN[*]}"
 hashes=$(for n in "${members[@]}" x1 x2; do "$build/cpsd" --data-dir "$tmp/$n/data" --print-state-hash 2>/dev/null; done)
 groups=$(sort -u <<<"$hashes" | awk '{print $1}' | uniq -c | awk '$1 > 1' | wc -l)
 top=$(sort <<<"$hashes" | uniq -c | sort -rn | head -1)

@@ -1,4 +1,4 @@
-// Helpers of the BFT fault tests (tests/long/bft4_faults.test.sh, tests/long/bft21.test.sh):
+// Helpers of the BFT fault tests (tests/node/p2p_bft_faults.test.sh, tests/long/bft21.test.sh):
 //   next-turn URL PRODUCER      seconds until PRODUCER's next turn of 12 slots (0 while it is its
 //                               turn), from the head block's slot and the active schedule
 //   twin-push URL_A URL_B SECS  for SECS seconds, pushes different token transfers to A and B at
@@ -112,4 +112,7 @@ async function checkEvidence(url, producer, pubkey) {
   else if (cmd === 'twin-push') console.log(await twinPush(a[0], a[1], Number(a[2])));
   else if (cmd === 'check-evidence') console.log(await checkEvidence(a[0], a[1], a[2]));
   else throw new Error('usage: next-turn | twin-push | check-evidence');
+  // twin-push leaves the pushes still unanswered after its 5 s grace pending (a transfer whose
+  // block lost to the other signer's may wait long for an answer): they must not keep it alive.
+  process.exit(0);
 })().catch((e) => { console.error(e.message || e); process.exit(1); });

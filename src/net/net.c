@@ -527,6 +527,27 @@ void cps_net_set_head(cps_net *net, uint32_t head_num, const cps_checksum256 *he
 
 /* Decodes `payload` as a message of `type` (the same strict decoder peers' bytes go through),
  * remembers its id in `seen` and sends the frame to every active peer. */
+static cps_net_peer *active_peer(cps_net *net, uint64_t peer_id);
+
+static uint32_t trx_origin_slot(const cps_checksum256 *id)
+{
+    return (uint32_t)cps_load_u64(id->b) & (CPS_NET_TRX_ORIGINS - 1);
+}
+
+void cps_net__trx_origin_set(cps_net *net, const cps_checksum256 *id, uint64_t peer_id)
+{
+    uint32_t i = trx_origin_slot(id);
+    net->trx_origin[i].id = *id;
+    net->trx_origin[i].peer_id = peer_id;
+}
+
+uint64_t cps_net__trx_origin_get(const cps_net *net, const cps_checksum256 *id)
+{
+    uint32_t i = trx_origin_slot(id);
+    if (net->trx_origin[i].peer_id == 0 || memcmp(net->trx_origin[i].id.b, id->b, 32)) return 0;
+    return net->trx_origin[i].peer_id;
+}
+
 static int broadcast(cps_net *net, uint8_t type, const uint8_t *payload, size_t n)
 {
     if (!net || !payload || net->closing) return cps_fail(CPS_ERR_INVALID_ARG, "broadcast");
@@ -552,7 +573,10 @@ static int broadcast(cps_net *net, uint8_t type, const uint8_t *payload, size_t 
             cps_net_vote_id(&m.u.vote, &id);
             cps_net__lru_add(&net->seen_votes, &id);
         }
-        cps_net__relay(net, NULL, b.data, b.size);
+        const cps_net_peer *except = NULL;
+        if (type == CPS_NET_MSG_TRANSACTION)
+            except = active_peer(net, cps_net__trx_origin_get(net, &m.u.transaction.id));
+        cps_net__relay(net, except, b.data, b.size);
     }
     cps_abi_arena_free(&a);
     cps_buf_free(&b);

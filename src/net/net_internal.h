@@ -81,6 +81,8 @@ typedef struct cps_net_host_score {
 
 #define CPS_NET_MAX_HOST_SCORES 256
 
+#define CPS_NET_TRX_ORIGINS 4096u /* a power of two */
+
 struct cps_net {
     uv_loop_t *loop;
     cps_net_config cfg; /* strings owned */
@@ -99,6 +101,13 @@ struct cps_net {
     cps_net_out_addr *addrs;
     uint64_t next_peer_id;
     cps_net_lru seen_blocks, seen_trxs, seen_votes;
+    /* The peer each recent transaction came from (direct-mapped by id), so that the node's own
+     * broadcast of it once applied does not send it back there, as nodeos tracks per connection
+     * what a peer already has. A slot taken over by another id only costs a redundant send. */
+    struct {
+        cps_checksum256 id;
+        uint64_t peer_id; /* 0: empty */
+    } trx_origin[CPS_NET_TRX_ORIGINS];
     cps_net_host_score scores[CPS_NET_MAX_HOST_SCORES];
     uint32_t score_count;
     /* head announced in handshakes */
@@ -129,6 +138,9 @@ void cps_net__handle_closed(cps_net *net);
 void cps_net__peer_gone(cps_net_peer *p);
 void cps_net__penalize(cps_net *net, const char *host, double penalty);
 void cps_net__relay(cps_net *net, const cps_net_peer *except, const uint8_t *frame, size_t n);
+/* The peer a transaction id came from (0: none known). */
+void cps_net__trx_origin_set(cps_net *net, const cps_checksum256 *id, uint64_t peer_id);
+uint64_t cps_net__trx_origin_get(const cps_net *net, const cps_checksum256 *id);
 uint64_t cps_net__now_ms(const cps_net *net);
 
 /* Penalties, in units of the ban threshold: a malformed message bans at once, invalid data on

@@ -312,6 +312,7 @@ static void on_message(cps_net_peer *p, const cps_net_message *m, const uint8_t 
             net->stats.duplicates++;
             break;
         }
+        cps_net__trx_origin_set(net, &m->u.transaction.id, p->id);
         judge(p,
               net->cb.transaction_received
                   ? net->cb.transaction_received(net->ctx, &info, &m->u.transaction)

@@ -19,6 +19,7 @@ typedef struct node {
     uint64_t last_peer_id;
     char last_agent[CPS_NET_AGENT_MAX + 1];
     int block_verdict;   /* what block_received answers */
+    int trx_verdict;     /* what transaction_received answers */
     bool serve_ranges;   /* answer block requests with fixture blocks */
     bool request_on_connect;
     cps_net_vote last_vote;
@@ -56,7 +57,7 @@ static int on_trx(void *ctx, const cps_net_peer_info *peer, const cps_net_transa
     (void)peer;
     (void)t;
     ((node *)ctx)->trxs++;
-    return 0;
+    return ((node *)ctx)->trx_verdict;
 }
 
 static int on_vote(void *ctx, const cps_net_peer_info *peer, const cps_net_vote *v)
@@ -494,6 +495,51 @@ TEST(gossip_is_relayed_along_a_line)
     ASSERT_EQ(n3.block_nums[0], 1);
     ASSERT_EQ(n3.block_nums[2], 3);
     cps_buf_free(&blk);
+    node_stop(&a);
+    node_stop(&b);
+    node_stop(&n3);
+    ASSERT_OK(finish_loop(&loop));
+}
+
+static bool got_one_trx(void *ctx)
+{
+    return ((node *)ctx)->trxs >= 1;
+}
+
+/* A producer takes a peer's transaction for its block (verdict "exists": not relayed now) and
+ * broadcasts it once applied: every peer gets it but the one it came from. */
+TEST(an_applied_transaction_is_not_sent_back_to_its_sender)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    node a, b, n3;
+    cps_net_config c;
+    test_config(&c, true, 0);
+    ASSERT_OK(node_start(&b, &loop, 1, &c, "B"));
+    b.trx_verdict = CPS_ERR_EXISTS;
+    test_config(&c, false, 0);
+    add_peer(&c, cps_net_listen_port(b.net));
+    ASSERT_OK(node_start(&a, &loop, 1, &c, "A"));
+    test_config(&c, false, 0);
+    add_peer(&c, cps_net_listen_port(b.net));
+    ASSERT_OK(node_start(&n3, &loop, 1, &c, "C"));
+    pair p = {&a, &n3, NULL, 1};
+    ASSERT(run_until(&loop, both_connected, &p, 3000));
+    ASSERT(run_until(&loop, both_connected, &(pair){&b, &b, NULL, 2}, 3000));
+    cps_buf trx;
+    cps_buf_init(&trx);
+    ASSERT_OK(fixture_transaction(&trx, 78, CPS_COMPRESSION_NONE));
+    ASSERT_OK(cps_net_broadcast_transaction(a.net, trx.data, trx.size));
+    ASSERT(run_until(&loop, got_one_trx, &b, 3000));
+    run_for(&loop, 100);
+    ASSERT_EQ(n3.trxs, 0); /* B kept it for its block: nothing relayed yet */
+    ASSERT_OK(cps_net_broadcast_transaction(b.net, trx.data, trx.size)); /* applied */
+    ASSERT(run_until(&loop, got_one_trx, &n3, 3000));
+    run_for(&loop, 150);
+    ASSERT_EQ(n3.trxs, 1);
+    ASSERT_EQ(a.trxs, 0);
+    ASSERT_EQ(stat_duplicates(&a), 0); /* A never saw its own transaction come back */
+    cps_buf_free(&trx);
     node_stop(&a);
     node_stop(&b);
     node_stop(&n3);

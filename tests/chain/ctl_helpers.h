@@ -42,6 +42,25 @@ static inline int ctl_read_file(const char *path, cps_buf *out)
     return out->failed;
 }
 
+/* A built contract's wasm and parsed ABI from $(BUILD)/contracts/<name>.wasm / .abi (messages
+ * on stderr when missing: the contracts must be built). */
+static inline int ctl_load_contract(const char *name, cps_buf *wasm, cps_abi **abi)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/contracts/%s.wasm", ctl_build_dir, name);
+    if (ctl_read_file(path, wasm)) {
+        fprintf(stderr, "    cannot read %s (build the contracts)\n", path);
+        return CPS_ERR_IO;
+    }
+    cps_buf text = {0};
+    snprintf(path, sizeof path, "%s/contracts/%s.abi", ctl_build_dir, name);
+    int rc = ctl_read_file(path, &text);
+    if (!rc) rc = cps_abi_from_json((const char *)text.data, text.size, abi);
+    if (rc) fprintf(stderr, "    cannot load %s: %s\n", path, cps_last_error());
+    cps_buf_free(&text);
+    return rc;
+}
+
 static inline void ctl_rm_rf(const char *dir)
 {
     char cmd[8192];

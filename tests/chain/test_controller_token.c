@@ -9,20 +9,7 @@ static cps_buf token_wasm;
 
 static int load_token(void)
 {
-    if (token_abi) return 0;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/contracts/eosio.token.wasm", ctl_build_dir);
-    if (ctl_read_file(path, &token_wasm)) {
-        fprintf(stderr, "    cannot read %s (build the contracts)\n", path);
-        return CPS_ERR_IO;
-    }
-    cps_buf abi = {0};
-    snprintf(path, sizeof path, "%s/contracts/eosio.token.abi", ctl_build_dir);
-    int rc = ctl_read_file(path, &abi);
-    if (!rc) rc = cps_abi_from_json((const char *)abi.data, abi.size, &token_abi);
-    if (rc) fprintf(stderr, "    cannot load %s: %s\n", path, cps_last_error());
-    cps_buf_free(&abi);
-    return rc;
+    return token_abi ? 0 : ctl_load_contract("eosio.token", &token_wasm, &token_abi);
 }
 
 /* Deploys eosio.token on account eosio.token (created by eosio). */

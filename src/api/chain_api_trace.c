@@ -52,18 +52,21 @@ static void put_action_data(cps_buf *out, const cps_chain_action_trace *a,
                             cps_abi_resolver resolve, void *ctx)
 {
     const cps_abi *abi = resolve ? resolve(ctx, a->account) : NULL;
-    if (abi) {
-        cps_buf decoded = {0};
-        if (cps_abi_action_bin_to_json(abi, a->name, a->data, a->data_size, &decoded) == 0 &&
-            !decoded.failed && decoded.size) {
-            PUT(out, "\"data\":");
-            cps_write_bytes(out, decoded.data, decoded.size);
+    if (abi && !out->failed) {
+        /* Decoded straight into the answer (no buffer per action); data the ABI does not decode
+         * is cut off again. A write that failed (memory, the answer's limit) fails the answer
+         * as a copy would have. */
+        size_t mark = out->size;
+        PUT(out, "\"data\":");
+        size_t start = out->size;
+        int rc = cps_abi_action_bin_to_json(abi, a->name, a->data, a->data_size, out);
+        if (out->failed) return;
+        if (rc == 0 && out->size > start) {
             PUT(out, ",\"hex_data\":");
             put_hex_string(out, a->data, a->data_size);
-            cps_buf_free(&decoded);
             return;
         }
-        cps_buf_free(&decoded);
+        out->size = mark;
     }
     PUT(out, "\"data\":");
     put_hex_string(out, a->data, a->data_size);

@@ -153,27 +153,31 @@ static int account_pack(cps_buf *b, const cps_chain_account *a)
     return b->failed;
 }
 
+/* The fixed part of an account record, before the ABI blob: account_pack's layout. */
+#define ACCOUNT_FIXED_SIZE (8 + 1 + 32 + 1 + 1 + 4 + 4 + 8 + 8 + 8)
+
+/* Every receipt reads its receiver's record: the fixed part is loaded in place once its size is
+ * checked; only the ABI blob goes through the reader. a->abi borrows from v. */
 static int account_unpack(cps_name n, cps_bytes v, cps_chain_account *a)
 {
-    cps_reader r = cps_reader_make(v.data, v.size);
-    uint64_t u;
-    uint8_t priv = 0;
     memset(a, 0, sizeof *a);
     a->name = n;
-    int rc = cps_read_u64(&r, &u);
-    a->creation_date_us = (int64_t)u;
-    if (!rc) rc = cps_read_u8(&r, &priv);
-    a->privileged = priv != 0;
-    if (!rc) rc = cps_read_bytes(&r, a->code_hash.b, 32);
-    if (!rc) rc = cps_read_u8(&r, &a->vm_type);
-    if (!rc) rc = cps_read_u8(&r, &a->vm_version);
-    if (!rc) rc = cps_read_u32(&r, &a->code_sequence);
-    if (!rc) rc = cps_read_u32(&r, &a->abi_sequence);
-    if (!rc) rc = cps_read_u64(&r, &a->recv_sequence);
-    if (!rc) rc = cps_read_u64(&r, &a->auth_sequence);
-    if (!rc) rc = cps_read_u64(&r, &u);
-    a->last_auth_us = (int64_t)u;
-    if (!rc) rc = cps_read_blob(&r, &a->abi.data, &a->abi.size);
+    if (v.size < ACCOUNT_FIXED_SIZE)
+        return cps_fail(CPS_ERR_DB_CORRUPT, "chain.account record of %zu bytes (at least %d)",
+                        v.size, ACCOUNT_FIXED_SIZE);
+    const uint8_t *p = v.data;
+    a->creation_date_us = (int64_t)cps_load_u64(p);
+    a->privileged = p[8] != 0;
+    memcpy(a->code_hash.b, p + 9, 32);
+    a->vm_type = p[41];
+    a->vm_version = p[42];
+    a->code_sequence = cps_load_u32(p + 43);
+    a->abi_sequence = cps_load_u32(p + 47);
+    a->recv_sequence = cps_load_u64(p + 51);
+    a->auth_sequence = cps_load_u64(p + 59);
+    a->last_auth_us = (int64_t)cps_load_u64(p + 67);
+    cps_reader r = cps_reader_make(p + ACCOUNT_FIXED_SIZE, v.size - ACCOUNT_FIXED_SIZE);
+    int rc = cps_read_blob(&r, &a->abi.data, &a->abi.size);
     if (!rc) rc = cps_read_end(&r);
     if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.account record");
     return 0;
@@ -199,9 +203,36 @@ int cps_chain__account_get(cps_chain_controller *c, cps_state_view *v, cps_name 
 int cps_chain__account_put(cps_chain_controller *c, const cps_chain_account *a)
 {
     uint8_t key[8];
-    cps_buf b = {0};
     cps_chain__key_name(key, a->name);
-    int rc = account_pack(&b, a);
+    /* Receipts rewrite a few accounts per action: a record without a large ABI is packed on the
+     * stack, byte for byte as account_pack writes it, without a heap buffer. */
+    uint8_t small[ACCOUNT_FIXED_SIZE + 5 + 128];
+    if (a->abi.size <= 128) {
+        uint8_t *p = small;
+        cps_store_u64(p, (uint64_t)a->creation_date_us);
+        p[8] = a->privileged ? 1 : 0;
+        memcpy(p + 9, a->code_hash.b, 32);
+        p[41] = a->vm_type;
+        p[42] = a->vm_version;
+        cps_store_u32(p + 43, a->code_sequence);
+        cps_store_u32(p + 47, a->abi_sequence);
+        cps_store_u64(p + 51, a->recv_sequence);
+        cps_store_u64(p + 59, a->auth_sequence);
+        cps_store_u64(p + 67, (uint64_t)a->last_auth_us);
+        p += ACCOUNT_FIXED_SIZE;
+        uint32_t n = (uint32_t)a->abi.size;
+        do { /* varuint32, as cps_write_blob prefixes it */
+            *p++ = (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+            n >>= 7;
+        } while (n);
+        if (a->abi.size) memcpy(p, a->abi.data, a->abi.size);
+        p += a->abi.size;
+        return cps_state_put(c->st, c->t_account, key, 8, small, (size_t)(p - small));
+    }
+    cps_buf b = {0};
+    /* one allocation of the final size rather than growth field by field */
+    int rc = cps_buf_reserve(&b, ACCOUNT_FIXED_SIZE + 5 + a->abi.size);
+    if (!rc) rc = account_pack(&b, a);
     if (!rc) rc = cps_state_put(c->st, c->t_account, key, 8, b.data, b.size);
     cps_buf_free(&b);
     return rc;

@@ -345,17 +345,20 @@ int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx
             if (!rc) rc = cps_chain__usage_add(&u.net, net_bytes, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
             if (!rc) rc = cps_chain__usage_add(&u.cpu, cpu_us, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
             if (rc) return rc;
-            char a[CPS_NAME_STR_MAX];
-            cps_abi_name_to_string(n, a);
+            char a[CPS_NAME_STR_MAX]; /* formatted only for a failure's message */
             unsigned __int128 used, max;
             if (account_share(s.virtual_cpu, s.total_cpu_weight, l.cpu_weight, &u.cpu,
-                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max)
+                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
+                cps_abi_name_to_string(n, a);
                 return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient cpu "
                                                   "resources for this transaction", a);
+            }
             if (account_share(s.virtual_net, s.total_net_weight, l.net_weight, &u.net,
-                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max)
+                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
+                cps_abi_name_to_string(n, a);
                 return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient net "
                                                   "resources for this transaction", a);
+            }
             if ((rc = write_usage(c, n, &u))) return rc;
         }
     }

@@ -463,7 +463,10 @@ static int make_receipt(cps_chain_trx_context *tc, action_group *g, cps_chain_ac
 {
     cps_chain_controller *c = tc->chain;
     cps_buf b = {0};
-    int rc = 0;
+    /* Room for the receipt (and the packed action, the first time) in one allocation. */
+    int rc = cps_buf_reserve(&b, 128 + 16u * act->authorization_count +
+                                     (g->has_act_digest ? 0 : 64 + act->data.size));
+    if (rc) goto out;
     if (!g->has_act_digest) {
         if ((rc = cps_abi_action_pack(&b, act))) goto out;
         cps_sha256(b.data, b.size, g->act_digest.b);
@@ -475,6 +478,11 @@ static int make_receipt(cps_chain_trx_context *tc, action_group *g, cps_chain_ac
     if ((rc = cps_chain__account_get(c, NULL, a->receiver, &acct))) goto out;
     acct.recv_sequence++;
     a->recv_sequence = acct.recv_sequence;
+    /* The receiver authorizing the action itself (a notified payer, typically): its auth
+     * sequence advances in the record in hand, written once with both sequences. Written before
+     * any other account: acct.abi borrows the stored value, which a later write may move. */
+    for (uint32_t i = 0; i < act->authorization_count; i++)
+        if (act->authorization[i].actor == acct.name) acct.auth_sequence++;
     if ((rc = cps_chain__account_put(c, &acct))) goto out;
     if (act->authorization_count) {
         a->auth_sequence = calloc(act->authorization_count, sizeof *a->auth_sequence);
@@ -486,19 +494,26 @@ static int make_receipt(cps_chain_trx_context *tc, action_group *g, cps_chain_ac
     /* flat_map<name, uint64>: sorted by account, one entry per account (the last value). */
     for (uint32_t i = 0; i < act->authorization_count; i++) {
         cps_name actor = act->authorization[i].actor;
-        cps_chain_account au;
-        if ((rc = cps_chain__account_get(c, NULL, actor, &au))) goto out;
-        au.auth_sequence++;
-        if ((rc = cps_chain__account_put(c, &au))) goto out;
+        uint64_t auth_sequence;
+        if (actor == acct.name) {
+            /* advanced above; flat_map keeps an account's last value, which is this one */
+            auth_sequence = acct.auth_sequence;
+        } else {
+            cps_chain_account au;
+            if ((rc = cps_chain__account_get(c, NULL, actor, &au))) goto out;
+            au.auth_sequence++;
+            if ((rc = cps_chain__account_put(c, &au))) goto out;
+            auth_sequence = au.auth_sequence;
+        }
         uint32_t k = 0;
         while (k < a->auth_sequence_count && a->auth_sequence[k].account < actor) k++;
         if (k < a->auth_sequence_count && a->auth_sequence[k].account == actor) {
-            a->auth_sequence[k].sequence = au.auth_sequence;
+            a->auth_sequence[k].sequence = auth_sequence;
         } else {
             memmove(&a->auth_sequence[k + 1], &a->auth_sequence[k],
                     (a->auth_sequence_count - k) * sizeof *a->auth_sequence);
             a->auth_sequence[k].account = actor;
-            a->auth_sequence[k].sequence = au.auth_sequence;
+            a->auth_sequence[k].sequence = auth_sequence;
             a->auth_sequence_count++;
         }
     }
@@ -1373,23 +1388,25 @@ static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
     if (rc) goto done;
 
     /* Signatures: recovered keys must be distinct (tx_duplicate_sig). */
-    cps_checksum256 digest;
-    if (meta) {
-        digest = meta->digest;
-    } else {
-        cps_abi_signing_digest_raw(&c->chain_id, raw.data, raw.size,
-                                   p.packed_context_free_data.data,
-                                   p.packed_context_free_data.size, &digest);
-    }
     if (p.signature_count) {
         keys = calloc(p.signature_count, sizeof *keys);
         if (!keys) {
             rc = cps_fail(CPS_ERR_NOMEM, "keys");
             goto done;
         }
-        if (meta) memcpy(keys, meta->keys, p.signature_count * sizeof *keys);
-        else if (given_keys) memcpy(keys, given_keys, p.signature_count * sizeof *keys);
-        else if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
+        if (meta) {
+            memcpy(keys, meta->keys, p.signature_count * sizeof *keys);
+        } else if (given_keys) {
+            memcpy(keys, given_keys, p.signature_count * sizeof *keys);
+        } else {
+            /* The signing digest serves only the recovery: keys already given (a block's keys
+             * recovered beside the apply, a prepared transaction) need none. */
+            cps_checksum256 digest;
+            cps_abi_signing_digest_raw(&c->chain_id, raw.data, raw.size,
+                                       p.packed_context_free_data.data,
+                                       p.packed_context_free_data.size, &digest);
+            if ((rc = recover_keys(c, p.signatures, p.signature_count, &digest, keys))) goto done;
+        }
         for (uint32_t i = 0; i < p.signature_count; i++)
             for (uint32_t k = 0; k < i; k++)
                 if (cps_public_key_compare(&keys[i], &keys[k]) == 0) {

@@ -1136,6 +1136,7 @@ void cps_chain_controller_close(cps_chain_controller *c)
     cps_chain__instances_clear(c);
     free(c->instances);
     free(c->key_cache);
+    free(c->subjective);
     free(c->scheduled_features);
     cps_vm_cache_destroy(c->vm_cache);
     cps_state_db_destroy(c->db);

@@ -139,6 +139,7 @@ struct cps_chain_controller {
     size_t scheduled_feature_count;
     cps_chain_key_cache_entry *key_cache; /* NULL until first used */
     uint64_t key_cache_hits;              /* recoveries saved (for tests and monitoring) */
+    struct cps_chain_subjective *subjective; /* resource.c; NULL until a first failure */
     uint64_t signatures_recovered;        /* recoveries while applying (loop and block helpers) */
     /* dry_run.c: a dry run (compute_transaction) skips signature checks; this node's own CPU
      * limit on input transactions (--max-transaction-time), in µs, 0 when none. */
@@ -384,6 +385,17 @@ CPS_MUST_USE int cps_chain__resource_virtual_limits(cps_chain_controller *c, uin
  * weight / total weight of the virtual limit over the window (accounts with weight -1 are
  * unlimited; while nothing is staked, every account is); the block's totals grow and must stay
  * within the block maxima. CPS_ERR_RESOURCE names the account or the block. */
+/* Subjective billing (nodeos's subjective_billing): this node's own, in-memory record of the
+ * CPU that transactions it was asked to apply spent before failing, per first authorizer,
+ * decaying over the 24 h account window. Not consensus: blocks never consult it.
+ * resource_subjective_add records a failure; resource_precheck refuses, before any execution, an
+ * input transaction one of whose authorizers' subjective bill already reaches the CPU its stake
+ * still allows (nodeos: "estimated CPU time ... is not less than the maximum billable CPU time"),
+ * so an account that keeps sending what it cannot pay for stops costing apply time; an account
+ * without such a record still runs, as in nodeos (its transaction may raise its own limits, e.g.
+ * delegatebw to itself), and is billed after execution. */
+void cps_chain__resource_subjective_add(cps_chain_controller *c, cps_name account, uint32_t cpu_us);
+CPS_MUST_USE int cps_chain__resource_precheck(cps_chain_controller *c, const cps_transaction *trx);
 CPS_MUST_USE int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx,
                                           uint32_t cpu_us, uint32_t net_words);
 /* NET billed for a transaction: EOSIO's formula (packed size + base + cfd discount), words. */

@@ -315,11 +315,124 @@ static bool account_share(uint64_t virtual_limit, uint64_t total_weight, int64_t
     return true;
 }
 
+/* Whether actor n appears in trx's authorizations before (action i, authorization k). */
+static bool authorized_earlier(const cps_transaction *trx, uint32_t i, uint32_t k, cps_name n)
+{
+    for (uint32_t pi = 0; pi <= i; pi++)
+        for (uint32_t pk = 0; pk < trx->actions[pi].authorization_count; pk++) {
+            if (pi == i && pk == k) return false;
+            if (trx->actions[pi].authorization[pk].actor == n) return true;
+        }
+    return false;
+}
+
+/* Account n's usage with cpu_us and net_bytes added at this block's slot, checked against its
+ * staked shares (EOSIO's messages); *u is the new usage to write. */
+static int account_charge(cps_chain_controller *c, cps_state_view *v, const rl_state *s,
+                          cps_name n, uint32_t cpu_us, uint64_t net_bytes, usage *u)
+{
+    const uint32_t slot = c->pending.timestamp;
+    limits l;
+    int rc = read_limits(c, v, n, &l);
+    if (!rc) rc = read_usage(c, v, n, u);
+    if (!rc) rc = cps_chain__usage_add(&u->net, net_bytes, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
+    if (!rc) rc = cps_chain__usage_add(&u->cpu, cpu_us, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
+    if (rc) return rc;
+    char a[CPS_NAME_STR_MAX]; /* formatted only for a failure's message */
+    unsigned __int128 used, max;
+    if (account_share(s->virtual_cpu, s->total_cpu_weight, l.cpu_weight, &u->cpu,
+                      CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
+        cps_abi_name_to_string(n, a);
+        return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient cpu "
+                                          "resources for this transaction", a);
+    }
+    if (account_share(s->virtual_net, s->total_net_weight, l.net_weight, &u->net,
+                      CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
+        cps_abi_name_to_string(n, a);
+        return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient net "
+                                          "resources for this transaction", a);
+    }
+    return 0;
+}
+
+/* ---- subjective billing ----------------------------------------------------------------- */
+
+#define SUBJECTIVE_SLOTS 4096u /* direct-mapped by account; a collision forgets the older record */
+
+struct cps_chain_subjective {
+    cps_name account; /* 0: empty */
+    cps_chain_usage_accumulator cpu;
+};
+
+static struct cps_chain_subjective *subjective_slot(cps_chain_controller *c, cps_name account,
+                                                    bool create)
+{
+    if (!c->subjective) {
+        if (!create) return NULL;
+        c->subjective = calloc(SUBJECTIVE_SLOTS, sizeof *c->subjective);
+        if (!c->subjective) return NULL;
+    }
+    uint64_t h = account * UINT64_C(0x9E3779B97F4A7C15);
+    struct cps_chain_subjective *e = &c->subjective[(h >> 32) & (SUBJECTIVE_SLOTS - 1)];
+    if (e->account == account) return e;
+    if (!create) return NULL;
+    memset(e, 0, sizeof *e);
+    e->account = account;
+    return e;
+}
+
+void cps_chain__resource_subjective_add(cps_chain_controller *c, cps_name account, uint32_t cpu_us)
+{
+    struct cps_chain_subjective *e = subjective_slot(c, account, true);
+    if (e && cps_chain__usage_add(&e->cpu, cpu_us, c->pending.timestamp,
+                                  CPS_CHAIN_ACCOUNT_WINDOW_SLOTS) != 0)
+        cps_clear_error(); /* saturated: the record stays as it is */
+}
+
+int cps_chain__resource_precheck(cps_chain_controller *c, const cps_transaction *trx)
+{
+    if (!c->subjective) return 0;
+    cps_state_view *v = cps_chain__view(c);
+    rl_state s;
+    int rc = read_state(c, v, &s);
+    for (uint32_t i = 0; !rc && i < trx->action_count; i++)
+        for (uint32_t k = 0; !rc && k < trx->actions[i].authorization_count; k++) {
+            cps_name n = trx->actions[i].authorization[k].actor;
+            struct cps_chain_subjective *e = subjective_slot(c, n, false);
+            if (!e || authorized_earlier(trx, i, k, n)) continue;
+            cps_chain_usage_accumulator sub = e->cpu;
+            usage u;
+            /* both decayed to this block's slot: the stake's usage by charging nothing */
+            if ((rc = cps_chain__usage_add(&sub, 0, c->pending.timestamp,
+                                           CPS_CHAIN_ACCOUNT_WINDOW_SLOTS)) ||
+                (rc = account_charge(c, v, &s, n, 0, 0, &u)))
+                break;
+            limits l;
+            if ((rc = read_limits(c, v, n, &l))) break;
+            unsigned __int128 used, max, sub_used, sub_max;
+            if (!account_share(s.virtual_cpu, s.total_cpu_weight, l.cpu_weight, &u.cpu,
+                               CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max))
+                continue; /* unlimited */
+            account_share(s.virtual_cpu, s.total_cpu_weight, l.cpu_weight, &sub,
+                          CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &sub_used, &sub_max);
+            unsigned __int128 left = max > used ? max - used : 0;
+            if (sub_used >= left) {
+                char a[CPS_NAME_STR_MAX];
+                cps_abi_name_to_string(n, a);
+                rc = cps_fail(CPS_ERR_RESOURCE,
+                              "authorizing account '%s' has insufficient cpu resources for this "
+                              "transaction: estimated CPU time (%llu us) is not less than the "
+                              "maximum billable CPU time for the transaction (%llu us)",
+                              a, (unsigned long long)sub_used, (unsigned long long)left);
+            }
+        }
+    return rc;
+}
+
 int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx, uint32_t cpu_us,
                              uint32_t net_words)
 {
     cps_state_view *v = cps_chain__view(c);
-    const uint32_t slot = c->pending.timestamp;
     const uint64_t net_bytes = (uint64_t)net_words * 8;
     rl_state s;
     int rc = read_state(c, v, &s);
@@ -327,38 +440,9 @@ int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx
     for (uint32_t i = 0; i < trx->action_count; i++) {
         for (uint32_t k = 0; k < trx->actions[i].authorization_count; k++) {
             cps_name n = trx->actions[i].authorization[k].actor;
-            /* bill each account once */
-            bool seen = false;
-            for (uint32_t pi = 0; pi <= i && !seen; pi++)
-                for (uint32_t pk = 0; pk < trx->actions[pi].authorization_count; pk++) {
-                    if (pi == i && pk == k) break;
-                    if (trx->actions[pi].authorization[pk].actor == n) {
-                        seen = true;
-                        break;
-                    }
-                }
-            if (seen) continue;
-            limits l;
+            if (authorized_earlier(trx, i, k, n)) continue; /* bill each account once */
             usage u;
-            rc = read_limits(c, v, n, &l);
-            if (!rc) rc = read_usage(c, v, n, &u);
-            if (!rc) rc = cps_chain__usage_add(&u.net, net_bytes, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
-            if (!rc) rc = cps_chain__usage_add(&u.cpu, cpu_us, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
-            if (rc) return rc;
-            char a[CPS_NAME_STR_MAX]; /* formatted only for a failure's message */
-            unsigned __int128 used, max;
-            if (account_share(s.virtual_cpu, s.total_cpu_weight, l.cpu_weight, &u.cpu,
-                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
-                cps_abi_name_to_string(n, a);
-                return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient cpu "
-                                                  "resources for this transaction", a);
-            }
-            if (account_share(s.virtual_net, s.total_net_weight, l.net_weight, &u.net,
-                              CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
-                cps_abi_name_to_string(n, a);
-                return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient net "
-                                                  "resources for this transaction", a);
-            }
+            if ((rc = account_charge(c, v, &s, n, cpu_us, net_bytes, &u))) return rc;
             if ((rc = write_usage(c, n, &u))) return rc;
         }
     }

@@ -1342,7 +1342,7 @@ static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
     cps_chain_transaction_trace *trace = NULL;
     trx_internal ti = {0};
     ti.c = c;
-    bool session = false;
+    bool session = false, executed = false;
     uint32_t level = 0;
     int rc = 0;
     cps_checksum256 id;
@@ -1461,6 +1461,12 @@ static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
         if (rc) goto done;
     }
 
+    /* An input transaction whose authorizer's failed transactions already used up what its
+     * stake allows is refused before it costs apply time (subjective billing, the Anti-attack
+     * early filter); a block's transactions were billed by their producer and are checked after
+     * execution as always. */
+    if (!receipt && !c->dry_run && (rc = cps_chain__resource_precheck(c, &trx))) goto done;
+
     /* Execution, in a session undone on any failure. */
     trace = trace_new(c, &id);
     if (!trace) {
@@ -1500,6 +1506,7 @@ static int push_trx(cps_chain_controller *c, const uint8_t *packed, size_t n,
 
     if ((rc = cps_state_session_push(c->st, &level))) goto done;
     session = true;
+    executed = true;
     if (trx.header.delay_sec) {
         /* transaction_context::schedule_transaction: stored, run when due, payer = the first
          * authorizer */
@@ -1558,6 +1565,12 @@ done:
         if (ur) cps_log_error(MOD, "undo failed: %s", cps_last_error());
     }
     if (trace) trace->elapsed_us = (int64_t)((cps_time_mono_ns() - t0) / 1000);
+    /* What an input transaction spent before failing is billed to its first authorizer by this
+     * node alone (subjective billing, above). */
+    if (rc && executed && !receipt && !c->dry_run && trx.action_count &&
+        trx.actions[0].authorization_count)
+        cps_chain__resource_subjective_add(c, trx.actions[0].authorization[0].actor,
+                                           cps_chain__cpu_usage_us(&c->config, trace->cpu_units));
     if (rc) trace_fail(trace, rc);
     if (trace_out) *trace_out = trace;
     else cps_chain_transaction_trace_free(trace);

@@ -237,11 +237,25 @@ TEST(cpu_share_by_weight_and_elastic_virtual_limit)
             ASSERT_EQ(rc, CPS_ERR_RESOURCE);
             ASSERT_CONTAINS(cps_last_error(), "'alice' has insufficient cpu");
             ASSERT((int64_t)cfg->min_transaction_cpu_usage > before.available);
+            /* the first refusal ran the action (billing comes after execution: a transaction
+             * may raise its own limits) ... */
+            ASSERT(t != NULL && t->action_count > 0);
             rejected = 1;
         }
         cps_chain_transaction_trace_free(t);
     }
     ASSERT(rejected);
+    /* ... and left a subjective bill, so alice's next one is refused before it runs */
+    {
+        ctl_action abi = {"eosio", "setabi", "alice@active", NULL,
+                          "{\"account\":\"alice\",\"abi\":\"ff\"}"};
+        cps_chain_transaction_trace *t = NULL;
+        ASSERT_EQ(ctl_push(c, &abi, 1, &alice, 1, NULL, &t), CPS_ERR_RESOURCE);
+        ASSERT_CONTAINS(cps_last_error(), "'alice' has insufficient cpu");
+        ASSERT_CONTAINS(cps_last_error(), "estimated CPU time");
+        ASSERT(t == NULL || t->action_count == 0);
+        cps_chain_transaction_trace_free(t);
+    }
     ASSERT_OK(ctl_finish(c, NULL));
     cps_chain_controller_close(c);
     ctl_rm_rf(dir);

@@ -3,7 +3,7 @@
  * deterministic (src/vm/vm_cost.c and the host prices), so a ceiling here is not a timing test:
  * it fails when a contract or SDK change makes a transfer execute more wasm again. The figures
  * are printed so docs/performance.md can quote them. */
-#include "ctl_helpers.h"
+#include "token_helpers.h"
 
 /* Ceilings in VM units (CPS_CHAIN_UNITS_PER_US = 100 to a microsecond): the measured figure
  * rounded up to the next whole microsecond, plus one microsecond of margin. The whole
@@ -11,54 +11,6 @@
 #define MAX_UNITS_TRANSFER 700u         /* measured 570 (2554 before issue 8's work) */
 #define MAX_UNITS_TRANSFER_NEW_ROW 700u /* measured 544 (2105 before): the row is emplaced */
 #define MAX_UNITS_ISSUE 700u            /* measured 509 (2559 before); 484 creating the row */
-
-static cps_abi *token_abi;
-static cps_buf token_wasm;
-
-static int load_token(void)
-{
-    return token_abi ? 0 : ctl_load_contract("eosio.token", &token_wasm, &token_abi);
-}
-
-/* Deploys eosio.token on account eosio.token (created by eosio). */
-static int deploy_token(cps_chain_controller *c, const cps_private_key *tk)
-{
-    int rc = load_token();
-    if (rc) return rc;
-    if ((rc = ctl_newaccount(c, "eosio.token", tk))) return rc;
-    cps_buf code = {0}, abi_bin = {0}, abi_json = {0};
-    cps_buf_printf(&code, "{\"account\":\"eosio.token\",\"vmtype\":0,\"vmversion\":0,\"code\":\"");
-    cps_hex_append(&code, token_wasm.data, token_wasm.size);
-    cps_buf_printf(&code, "\"}");
-    rc = cps_abi_to_bin(token_abi, &abi_bin);
-    cps_buf_printf(&abi_json, "{\"account\":\"eosio.token\",\"abi\":\"");
-    cps_hex_append(&abi_json, abi_bin.data, abi_bin.size);
-    cps_buf_printf(&abi_json, "\"}");
-    ctl_action acts[2] = {
-        {"eosio", "setcode", "eosio.token@active", NULL, cps_buf_cstr(&code)},
-        {"eosio", "setabi", "eosio.token@active", NULL, cps_buf_cstr(&abi_json)},
-    };
-    if (!rc) rc = ctl_push(c, acts, 2, tk, 1, NULL, NULL);
-    cps_buf_free(&code);
-    cps_buf_free(&abi_bin);
-    cps_buf_free(&abi_json);
-    return rc;
-}
-
-/* Amount of `owner`'s CPS balance row, -1 when there is none. */
-static int64_t balance(cps_chain_controller *c, const char *owner)
-{
-    cps_symbol_code code;
-    cps_name o;
-    if (cps_abi_symbol_code_from_string("CPS", 3, &code)) return -2;
-    if (cps_abi_name_from_string(owner, strlen(owner), &o)) return -2;
-    cps_buf row = {0};
-    int rc = cps_chain_controller_get_row(c, cps_abi_name("eosio.token"), o, cps_abi_name("accounts"),
-                                          code, &row);
-    int64_t amount = rc == 0 && row.size == 16 ? (int64_t)cps_load_u64(row.data) : -1;
-    cps_buf_free(&row);
-    return amount;
-}
 
 /* A chain whose billing floor is 1 us, so that cpu_usage_us shows the units themselves (the
  * default floor of 100 us, or the development chain's 10 us, would hide them). */

@@ -327,26 +327,27 @@ static bool authorized_earlier(const cps_transaction *trx, uint32_t i, uint32_t 
 }
 
 /* Account n's usage with cpu_us and net_bytes added at this block's slot, checked against its
- * staked shares (EOSIO's messages); *u is the new usage to write. */
+ * staked shares (EOSIO's messages); *u is the new usage to write, *lp (may be NULL) the limits
+ * read. */
 static int account_charge(cps_chain_controller *c, cps_state_view *v, const rl_state *s,
-                          cps_name n, uint32_t cpu_us, uint64_t net_bytes, usage *u)
+                          cps_name n, uint32_t cpu_us, uint64_t net_bytes, usage *u, limits *lp)
 {
     const uint32_t slot = c->pending.timestamp;
-    limits l;
-    int rc = read_limits(c, v, n, &l);
+    limits own, *lim = lp ? lp : &own;
+    int rc = read_limits(c, v, n, lim);
     if (!rc) rc = read_usage(c, v, n, u);
     if (!rc) rc = cps_chain__usage_add(&u->net, net_bytes, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
     if (!rc) rc = cps_chain__usage_add(&u->cpu, cpu_us, slot, CPS_CHAIN_ACCOUNT_WINDOW_SLOTS);
     if (rc) return rc;
     char a[CPS_NAME_STR_MAX]; /* formatted only for a failure's message */
     unsigned __int128 used, max;
-    if (account_share(s->virtual_cpu, s->total_cpu_weight, l.cpu_weight, &u->cpu,
+    if (account_share(s->virtual_cpu, s->total_cpu_weight, lim->cpu_weight, &u->cpu,
                       CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
         cps_abi_name_to_string(n, a);
         return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient cpu "
                                           "resources for this transaction", a);
     }
-    if (account_share(s->virtual_net, s->total_net_weight, l.net_weight, &u->net,
+    if (account_share(s->virtual_net, s->total_net_weight, lim->net_weight, &u->net,
                       CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max) && used > max) {
         cps_abi_name_to_string(n, a);
         return cps_fail(CPS_ERR_RESOURCE, "authorizing account '%s' has insufficient net "
@@ -402,13 +403,12 @@ int cps_chain__resource_precheck(cps_chain_controller *c, const cps_transaction 
             if (!e || authorized_earlier(trx, i, k, n)) continue;
             cps_chain_usage_accumulator sub = e->cpu;
             usage u;
+            limits l;
             /* both decayed to this block's slot: the stake's usage by charging nothing */
             if ((rc = cps_chain__usage_add(&sub, 0, c->pending.timestamp,
                                            CPS_CHAIN_ACCOUNT_WINDOW_SLOTS)) ||
-                (rc = account_charge(c, v, &s, n, 0, 0, &u)))
+                (rc = account_charge(c, v, &s, n, 0, 0, &u, &l)))
                 break;
-            limits l;
-            if ((rc = read_limits(c, v, n, &l))) break;
             unsigned __int128 used, max, sub_used, sub_max;
             if (!account_share(s.virtual_cpu, s.total_cpu_weight, l.cpu_weight, &u.cpu,
                                CPS_CHAIN_ACCOUNT_WINDOW_SLOTS, &used, &max))
@@ -442,7 +442,7 @@ int cps_chain__resource_bill(cps_chain_controller *c, const cps_transaction *trx
             cps_name n = trx->actions[i].authorization[k].actor;
             if (authorized_earlier(trx, i, k, n)) continue; /* bill each account once */
             usage u;
-            if ((rc = account_charge(c, v, &s, n, cpu_us, net_bytes, &u))) return rc;
+            if ((rc = account_charge(c, v, &s, n, cpu_us, net_bytes, &u, NULL))) return rc;
             if ((rc = write_usage(c, n, &u))) return rc;
         }
     }

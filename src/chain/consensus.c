@@ -276,10 +276,14 @@ static int vote_on_head(cps_chain_consensus *cs)
     int rc = cps_chain_controller_get_schedules(cs->ctl, &s);
     if (rc) return rc;
     for (size_t i = 0; i < cs->voter_count && !rc; i++) {
+        /* a producer of the block's active or pending schedule votes (joint QCs) */
         bool scheduled = false;
         if (s.active.version == e->facts.schedule_version)
             for (uint32_t k = 0; k < s.active.producer_count; k++)
                 scheduled |= s.active.producers[k].name == cs->voters[i].name;
+        if (s.has_pending && s.pending.version == e->facts.pending_version)
+            for (uint32_t k = 0; k < s.pending.producer_count; k++)
+                scheduled |= s.pending.producers[k].name == cs->voters[i].name;
         if (!scheduled) continue;
         cps_chain_vote v;
         int vrc = cps_chain_voter_decide(cs->voters[i].voter, cs->fin, &id, &v);
@@ -404,6 +408,40 @@ static void close_all(cps_chain_consensus *cs)
     free(cs);
 }
 
+/* The pending schedule version at the LIB: the head's, carried back block by block through
+ * the reversible blocks' headers (cps_chain_block_facts_parent_pending). */
+static int lib_pending_version(cps_chain_controller *ctl, const cps_chain_block_facts *lib,
+                               uint32_t *out)
+{
+    cps_chain_schedules s;
+    int rc = cps_chain_controller_get_schedules(ctl, &s);
+    if (rc) return rc;
+    uint32_t pending = s.has_pending ? s.pending.version : 0;
+    cps_chain_schedules_free(&s);
+    cps_chain_block_facts child;
+    bool have_child = false;
+    cps_buf raw = {0};
+    for (uint32_t num = cps_chain_controller_head_num(ctl); !rc && num >= lib->block_num; num--) {
+        cps_chain_block_facts here = *lib;
+        if (num > lib->block_num) {
+            cps_arena a;
+            cps_abi_arena_init(&a);
+            cps_signed_block blk;
+            rc = cps_chain_controller_read_block(ctl, num, &raw);
+            if (!rc) rc = cps_abi_signed_block_decode(raw.data, raw.size, &a, &blk);
+            if (!rc) rc = cps_chain_block_facts_from_header(&blk.signed_header.header, &here);
+            cps_abi_arena_free(&a);
+        }
+        if (!rc && have_child) pending = cps_chain_block_facts_parent_pending(&here, &child, pending);
+        child = here;
+        have_child = true;
+        if (num == 0) break;
+    }
+    cps_buf_free(&raw);
+    if (!rc) *out = pending;
+    return rc;
+}
+
 /* The LIB's facts: from its block when the chain has it, else (a snapshot's head) from the
  * controller, which then has LIB == head. */
 static int lib_facts(cps_chain_controller *ctl, cps_chain_block_facts *f)
@@ -428,6 +466,7 @@ static int lib_facts(cps_chain_controller *ctl, cps_chain_block_facts *f)
         if (!rc) f->schedule_version = s.active.version;
         cps_chain_schedules_free(&s);
     }
+    if (!rc) rc = lib_pending_version(ctl, f, &f->pending_version);
     return rc;
 }
 

@@ -112,6 +112,8 @@ static int head_pack(cps_buf *b, const cps_chain_head *h)
         cps_write_bytes(b, h->blockroot_merkle.active[i].b, 32);
     cps_write_u32(b, h->schedule_version);
     cps_write_bytes(b, h->schedule_hash.b, 32);
+    cps_write_u32(b, h->final_num);
+    cps_write_u32(b, h->claim_num);
     return b->failed;
 }
 
@@ -132,6 +134,8 @@ static int head_unpack(cps_bytes v, cps_chain_head *h)
         rc = cps_read_bytes(&r, h->blockroot_merkle.active[i].b, 32);
     if (!rc) rc = cps_read_u32(&r, &h->schedule_version);
     if (!rc) rc = cps_read_bytes(&r, h->schedule_hash.b, 32);
+    if (!rc) rc = cps_read_u32(&r, &h->final_num);
+    if (!rc) rc = cps_read_u32(&r, &h->claim_num);
     if (!rc) rc = cps_read_end(&r);
     if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.global head record");
     return 0;
@@ -893,7 +897,7 @@ int cps_chain_controller_scheduled_producer(cps_chain_controller *c, uint32_t sl
         return cps_fail(CPS_ERR_INVALID_ARG, "slot %u is not after the head's %u", slot,
                         c->head.timestamp);
     cps_chain_schedule_step step;
-    cps_chain__schedule_step(&c->sched, c->head.timestamp, slot, &step);
+    cps_chain__schedule_step(&c->sched, c->head.final_num, c->head.timestamp, slot, &step);
     const cps_chain_schedule_producer *p = cps_chain__schedule_producer_at(step.active, slot);
     *name = p->name;
     if (key) {
@@ -1394,7 +1398,7 @@ static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name pro
                         c->head.timestamp);
     /* the schedule this block is produced under (promotions at a round's first block) */
     cps_chain_schedule_step step;
-    cps_chain__schedule_step(&c->sched, c->head.timestamp, timestamp, &step);
+    cps_chain__schedule_step(&c->sched, c->head.final_num, c->head.timestamp, timestamp, &step);
     const cps_chain_schedule_producer *sp = cps_chain__schedule_producer_at(step.active, timestamp);
     if (producer != sp->name) {
         char a[CPS_NAME_STR_MAX], b[CPS_NAME_STR_MAX];
@@ -1420,6 +1424,7 @@ static int start_block(cps_chain_controller *c, uint32_t timestamp, cps_name pro
     c->pending.signer = sp;
     c->pending.schedule_version = step.active->version;
     c->pending.irreversible = irreversible;
+    c->pending.single_producer = step.active->producer_count == 1;
     if (step.activate || step.announce) {
         const cps_chain_schedules *s = &c->sched;
         uint32_t num = c->pending.block_num;
@@ -1589,22 +1594,28 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
         h->has_new_producers = true;
         h->new_producers = p->announced;
     }
+    /* header extensions in ascending id order: protocol_feature_activation (0), then CPS's QC
+     * claim (finality.h: the certified parent's number) */
+    cps_extension *hx = cps_abi_arena_alloc(a, 2 * sizeof *hx);
+    if (!hx) return cps_fail(CPS_ERR_NOMEM, "header extensions");
+    h->header_extensions = hx;
     if (p->new_feature_count) {
         /* protocol_feature_activation: vector<digest> */
         cps_buf fb = {0};
         cps_write_varuint32(&fb, (uint32_t)p->new_feature_count);
         for (size_t i = 0; i < p->new_feature_count; i++)
             cps_write_bytes(&fb, p->new_features[i].b, 32);
-        cps_extension *e = cps_abi_arena_alloc(a, sizeof *e);
         uint8_t *d = fb.failed ? NULL : cps_abi_arena_dup(a, fb.data, fb.size);
         size_t dn = fb.size;
         cps_buf_free(&fb);
-        if (!e || !d) return cps_fail(CPS_ERR_NOMEM, "header extension");
-        e->type = 0;
-        e->data.data = d;
-        e->data.size = dn;
-        h->header_extensions = e;
-        h->header_extension_count = 1;
+        if (!d) return cps_fail(CPS_ERR_NOMEM, "header extension");
+        hx[h->header_extension_count++] = (cps_extension){0, {d, dn}};
+    }
+    if (p->parent_qc) {
+        uint8_t *d = cps_abi_arena_alloc(a, 4);
+        if (!d) return cps_fail(CPS_ERR_NOMEM, "header extension");
+        cps_store_u32(d, c->head.block_num);
+        hx[h->header_extension_count++] = (cps_extension){CPS_CHAIN_QC_CLAIM_EXTENSION_ID, {d, 4}};
     }
 
     *next = c->head;
@@ -1612,6 +1623,14 @@ static int build_block(cps_chain_controller *c, uint16_t confirmed, cps_arena *a
     next->timestamp = p->timestamp;
     next->producer = p->producer;
     next->schedule_version = p->schedule_version;
+    /* the chain's own finality proof (cps_chain_head): a claim on the parent completes the
+     * grandparent's pair when the parent claimed its own parent in the next slot */
+    next->claim_num = 0;
+    if (p->parent_qc) {
+        if (c->head.claim_num > next->final_num) next->final_num = c->head.claim_num;
+        if (p->timestamp == c->head.timestamp + 1) next->claim_num = c->head.block_num;
+    }
+    if (p->single_producer) next->final_num = p->block_num;
     if (p->announces) {
         rc = cps_chain__legacy_schedule_hash(&p->announced, &next->schedule_hash);
         if (rc) return rc;
@@ -1867,7 +1886,7 @@ static int check_qc_extension(cps_chain_controller *c, const uint8_t *data, size
     cps_arena a;
     cps_abi_arena_init(&a);
     cps_chain_qc qc;
-    cps_producer_key *keys = NULL;
+    cps_producer_key *keys = NULL, *pkeys = NULL;
     int rc = cps_chain_qc_decode(data, n, &a, &qc);
     if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
     if (!rc && memcmp(qc.block_id.b, c->head.id.b, 32))
@@ -1877,13 +1896,18 @@ static int check_qc_extension(cps_chain_controller *c, const uint8_t *data, size
         rc = cps_fail(CPS_ERR_BLOCK, "QC extension for schedule %u, the parent's is %u",
                       qc.schedule_version, c->sched.active.version);
     if (!rc) rc = cps_chain_schedule_signing_keys(&c->sched.active, &keys);
+    /* while a schedule is pending, the QC is joint: a quorum of each (docs/finality.md) */
+    if (!rc && c->sched.has_pending) rc = cps_chain_schedule_signing_keys(&c->sched.pending, &pkeys);
     if (!rc) {
         cps_chain_finality_schedule fs = {c->sched.active.version, keys,
                                           c->sched.active.producer_count};
-        rc = cps_chain_qc_verify(&c->chain_id, &fs, &qc);
+        cps_chain_finality_schedule ps = {c->sched.pending.version, pkeys,
+                                          c->sched.pending.producer_count};
+        rc = cps_chain_qc_verify_joint(&c->chain_id, &fs, c->sched.has_pending ? &ps : NULL, &qc);
         if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
     }
     free(keys);
+    free(pkeys);
     cps_abi_arena_free(&a);
     return rc;
 }
@@ -1895,7 +1919,9 @@ int cps_chain_controller_set_qc_extension(cps_chain_controller *c, const uint8_t
     int rc = check_qc_extension(c, data, n);
     if (rc) return rc;
     cps_buf_reset(&p->qc_extension);
-    return cps_write_bytes(&p->qc_extension, data, n);
+    rc = cps_write_bytes(&p->qc_extension, data, n);
+    if (!rc) p->parent_qc = true;
+    return rc;
 }
 
 void cps_chain_controller_head_sig_roots(const cps_chain_controller *c,
@@ -1929,15 +1955,30 @@ static int check_block(cps_chain_controller *c, const uint8_t *raw, size_t n, cp
     if (num != c->head.block_num + 1 || memcmp(h->previous.b, c->head.id.b, 32))
         return cps_fail(CPS_ERR_BLOCK, "block %u does not link to the head (block %u)", num,
                         c->head.block_num);
-    /* schedule_version and new_producers are checked against the rebuilt header */
-    if (blk->block_extension_count > 1 ||
-        (blk->block_extension_count == 1 &&
-         blk->block_extensions[0].type != CPS_CHAIN_QC_EXTENSION_ID) ||
-        h->header_extension_count > 1 ||
-        (h->header_extension_count == 1 && h->header_extensions[0].type != 0))
+    /* schedule_version and new_producers are checked against the rebuilt header (which also
+     * rebuilds the header extensions: protocol_feature_activation, then the QC claim) */
+    bool ext_ok = blk->block_extension_count <= 1 && h->header_extension_count <= 2 &&
+                  (blk->block_extension_count == 0 ||
+                   blk->block_extensions[0].type == CPS_CHAIN_QC_EXTENSION_ID);
+    const cps_extension *claim = NULL;
+    for (uint32_t i = 0; ext_ok && i < h->header_extension_count; i++) {
+        const cps_extension *x = &h->header_extensions[i];
+        if (x->type == 0 && i == 0) continue;
+        if (x->type == CPS_CHAIN_QC_CLAIM_EXTENSION_ID && i == h->header_extension_count - 1)
+            claim = x;
+        else ext_ok = false;
+    }
+    if (!ext_ok)
         return cps_fail(CPS_ERR_BLOCK, "block %u: extensions other than "
-                                       "protocol_feature_activation and one QC are not supported",
+                                       "protocol_feature_activation, a QC claim and one QC are not "
+                                       "supported",
                         num);
+    if ((claim != NULL) != (blk->block_extension_count == 1) ||
+        (claim && (claim->data.size != 4 || cps_load_u32(claim->data.data) != c->head.block_num)))
+        return cps_fail(CPS_ERR_BLOCK, "block %u: its header's QC claim and its QC extension "
+                                       "disagree (a QC on the parent %u is claimed exactly when "
+                                       "carried)",
+                        num, c->head.block_num);
     if (blk->block_extension_count == 1) {
         const cps_bytes *x = &blk->block_extensions[0].data;
         int rc = check_qc_extension(c, x->data, x->size);
@@ -1965,7 +2006,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
     const cps_block_header *h = &blk.signed_header.header;
     cps_checksum256 *features = NULL;
     size_t feature_count = 0;
-    if (!rc && h->header_extension_count == 1) {
+    if (!rc && h->header_extension_count >= 1 && h->header_extensions[0].type == 0) {
         /* protocol_feature_activation {vector<digest_type>} */
         const cps_bytes *x = &h->header_extensions[0].data;
         cps_reader r = cps_reader_make(x->data, x->size);
@@ -1984,6 +2025,7 @@ int cps_chain_controller_push_block(cps_chain_controller *c, const uint8_t *raw,
         feature_count = fn;
     }
     if (!rc) rc = start_block(c, h->timestamp, h->producer, features, feature_count, false);
+    if (!rc) c->pending.parent_qc = blk.block_extension_count == 1;
     free(features);
     if (!rc && h->schedule_version != c->pending.schedule_version) {
         rc = cps_fail(CPS_ERR_BLOCK, "block %u: schedule version %u, expected %u",

@@ -43,6 +43,11 @@ typedef struct cps_chain_head {
     uint32_t schedule_version;                     /* the active schedule's (header field) */
     cps_checksum256 schedule_hash;                 /* pending_schedule.schedule_hash: sha256 of
                                                       the last announced legacy schedule */
+    /* Finality the chain itself proves (docs/finality.md "Schedule changes"): final_num is the
+     * highest block B such that this chain holds B's next-slot child C claiming QC(B) and a
+     * child of C claiming QC(C), or the newest block of a one-producer schedule; claim_num is
+     * the parent's number when this block claims its parent's QC in the next slot, else 0. */
+    uint32_t final_num, claim_num;
 } cps_chain_head;
 
 /* The account record of chain.account. `abi` borrows the value it was decoded from. */
@@ -96,6 +101,8 @@ typedef struct cps_chain_pending {
     bool announces;
     cps_producer_schedule announced; /* legacy form; producers malloc'd */
     bool irreversible;               /* one producer: the block is final once committed */
+    bool single_producer;            /* its active schedule has one producer */
+    bool parent_qc;                  /* it carries (and its header claims) a QC on the head */
     cps_chain_head next_head;        /* filled by finalize */
     cps_buf raw_block;               /* signed block, filled by finalize */
     cps_buf qc_extension;            /* QC on the head to carry (block extension 0xC350), or empty */
@@ -179,13 +186,16 @@ CPS_MUST_USE int cps_chain__schedules_store(cps_chain_controller *c,
                                             const cps_chain_producer_schedule *proposed,
                                             uint32_t proposed_block_num);
 /* What the first block at `slot` on top of a block at `parent_slot` with schedules `s` does:
- * whether it activates the pending schedule and announces the proposed one. */
+ * whether it activates the pending schedule and announces the proposed one. Both happen at a
+ * round's first block, and only once the chain proves final (final_num, the parent's
+ * cps_chain_head.final_num) the block where the schedule became pending, resp. was proposed;
+ * a proposal is announced only into a free pending slot. */
 typedef struct cps_chain_schedule_step {
     bool activate, announce;
     const cps_chain_producer_schedule *active; /* the block's active schedule (borrowed from s) */
 } cps_chain_schedule_step;
-void cps_chain__schedule_step(const cps_chain_schedules *s, uint32_t parent_slot, uint32_t slot,
-                              cps_chain_schedule_step *out);
+void cps_chain__schedule_step(const cps_chain_schedules *s, uint32_t final_num,
+                              uint32_t parent_slot, uint32_t slot, cps_chain_schedule_step *out);
 /* The producer of `slot` in schedule `a` (EOSIO's 12-slot rotation). */
 const cps_chain_schedule_producer *cps_chain__schedule_producer_at(
     const cps_chain_producer_schedule *a, uint32_t slot);

@@ -59,97 +59,167 @@ static void bit_set(uint8_t *bits, uint32_t i)
     bits[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+static cps_chain_qc_part active_part(const cps_chain_qc *qc)
+{
+    cps_chain_qc_part p = {.schedule_version = qc->schedule_version,
+                           .bitset_len = qc->bitset_len,
+                           .signatures = qc->signatures,
+                           .signature_count = qc->signature_count};
+    memcpy(p.bitset, qc->bitset, sizeof p.bitset);
+    return p;
+}
+
+static int part_encode(cps_buf *b, const cps_chain_qc_part *p)
+{
+    if (p->bitset_len > CPS_CHAIN_QC_BITSET_MAX ||
+        (p->bitset_len && p->bitset[p->bitset_len - 1] == 0) ||
+        popcount_bytes(p->bitset, p->bitset_len) != p->signature_count)
+        return cps_fail(CPS_ERR_INVALID_ARG, "QC: bitset of %u bytes does not match %u signatures",
+                        p->bitset_len, p->signature_count);
+    cps_write_u32(b, p->schedule_version);
+    cps_write_blob(b, p->bitset, p->bitset_len);
+    cps_write_varuint32(b, p->signature_count);
+    for (uint32_t i = 0; i < p->signature_count; i++)
+        cps_signature_pack(b, &p->signatures[i]);
+    return b->failed;
+}
+
 int cps_chain_qc_encode(cps_buf *b, const cps_chain_qc *qc)
 {
-    if (qc->bitset_len > CPS_CHAIN_QC_BITSET_MAX ||
-        (qc->bitset_len && qc->bitset[qc->bitset_len - 1] == 0) ||
-        popcount_bytes(qc->bitset, qc->bitset_len) != qc->signature_count)
-        return cps_fail(CPS_ERR_INVALID_ARG, "QC: bitset of %u bytes does not match %u signatures",
-                        qc->bitset_len, qc->signature_count);
-    cps_write_bytes(b, qc->block_id.b, 32);
-    cps_write_u32(b, qc->schedule_version);
-    cps_write_blob(b, qc->bitset, qc->bitset_len);
-    cps_write_varuint32(b, qc->signature_count);
-    for (uint32_t i = 0; i < qc->signature_count; i++)
-        cps_signature_pack(b, &qc->signatures[i]);
-    return b->failed;
+    cps_chain_qc_part a = active_part(qc);
+    cps_buf tmp = {0};
+    int rc = part_encode(&tmp, &a);
+    if (!rc && qc->has_pending) rc = part_encode(&tmp, &qc->pending);
+    if (!rc) {
+        cps_write_bytes(b, qc->block_id.b, 32);
+        cps_write_bytes(b, tmp.data, tmp.size);
+        rc = b->failed;
+    }
+    cps_buf_free(&tmp);
+    return rc;
+}
+
+static int part_decode(cps_reader *r, cps_arena *a, const char *which, cps_chain_qc_part *out)
+{
+    const uint8_t *bits;
+    size_t bits_n;
+    uint32_t count;
+    int rc = cps_read_u32(r, &out->schedule_version);
+    if (rc) return cps_fail_prefix(rc, "QC %s header", which);
+    rc = cps_read_blob(r, &bits, &bits_n);
+    if (rc) return cps_fail_prefix(rc, "QC %s bitset", which);
+    if (bits_n > CPS_CHAIN_QC_BITSET_MAX)
+        return cps_fail(CPS_ERR_LIMIT, "QC %s bitset of %zu bytes (at most %u)", which, bits_n,
+                        CPS_CHAIN_QC_BITSET_MAX);
+    if (bits_n && bits[bits_n - 1] == 0)
+        return cps_fail(CPS_ERR_FORMAT, "QC %s bitset ends with a zero byte (not minimal)", which);
+    memcpy(out->bitset, bits, bits_n);
+    out->bitset_len = (uint32_t)bits_n;
+    rc = cps_read_varuint32(r, &count);
+    if (rc) return cps_fail_prefix(rc, "QC %s signature count", which);
+    uint32_t set = popcount_bytes(out->bitset, out->bitset_len);
+    if (count != set)
+        return cps_fail(CPS_ERR_FORMAT, "QC %s holds %u signatures for %u set bits", which, count,
+                        set);
+    if (count) {
+        out->signatures = cps_abi_arena_alloc(a, sizeof *out->signatures * count);
+        if (!out->signatures) return cps_fail_prefix(CPS_ERR_NOMEM, "QC signatures");
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        rc = cps_signature_unpack(r, &out->signatures[i]);
+        if (rc) return cps_fail_prefix(rc, "QC %s signature %u at offset %zu", which, i, r->pos);
+    }
+    out->signature_count = count;
+    return 0;
 }
 
 int cps_chain_qc_decode(const uint8_t *data, size_t n, cps_arena *a, cps_chain_qc *out)
 {
     memset(out, 0, sizeof *out);
     cps_reader r = cps_reader_make(data, n);
-    const uint8_t *bits;
-    size_t bits_n;
-    uint32_t count;
     int rc = cps_read_bytes(&r, out->block_id.b, 32);
-    if (!rc) rc = cps_read_u32(&r, &out->schedule_version);
     if (rc) return cps_fail_prefix(rc, "QC header");
-    rc = cps_read_blob(&r, &bits, &bits_n);
-    if (rc) return cps_fail_prefix(rc, "QC bitset");
-    if (bits_n > CPS_CHAIN_QC_BITSET_MAX)
-        return cps_fail(CPS_ERR_LIMIT, "QC bitset of %zu bytes (at most %u)", bits_n,
-                        CPS_CHAIN_QC_BITSET_MAX);
-    if (bits_n && bits[bits_n - 1] == 0)
-        return cps_fail(CPS_ERR_FORMAT, "QC bitset ends with a zero byte (not minimal)");
-    memcpy(out->bitset, bits, bits_n);
-    out->bitset_len = (uint32_t)bits_n;
-    rc = cps_read_varuint32(&r, &count);
-    if (rc) return cps_fail_prefix(rc, "QC signature count");
-    uint32_t set = popcount_bytes(out->bitset, out->bitset_len);
-    if (count != set)
-        return cps_fail(CPS_ERR_FORMAT, "QC holds %u signatures for %u set bits", count, set);
-    if (count) {
-        out->signatures = cps_abi_arena_alloc(a, sizeof *out->signatures * count);
-        if (!out->signatures) return cps_fail_prefix(CPS_ERR_NOMEM, "QC signatures");
+    cps_chain_qc_part act = {0};
+    rc = part_decode(&r, a, "active", &act);
+    if (rc) return rc;
+    out->schedule_version = act.schedule_version;
+    memcpy(out->bitset, act.bitset, sizeof out->bitset);
+    out->bitset_len = act.bitset_len;
+    out->signatures = act.signatures;
+    out->signature_count = act.signature_count;
+    if (cps_reader_left(&r)) {
+        rc = part_decode(&r, a, "pending", &out->pending);
+        if (rc) return rc;
+        out->has_pending = true;
     }
-    for (uint32_t i = 0; i < count; i++) {
-        rc = cps_signature_unpack(&r, &out->signatures[i]);
-        if (rc) return cps_fail_prefix(rc, "QC signature %u at offset %zu", i, r.pos);
-    }
-    out->signature_count = count;
     rc = cps_read_end(&r);
     if (rc) return cps_fail_prefix(rc, "QC");
     return 0;
 }
 
-int cps_chain_qc_verify(const cps_checksum256 *chain_id, const cps_chain_finality_schedule *s,
-                        const cps_chain_qc *qc)
+static int part_verify(const cps_checksum256 *chain_id, const cps_chain_finality_schedule *s,
+                       const cps_checksum256 *block_id, const cps_chain_qc_part *p,
+                       const char *which)
 {
-    uint32_t num = cps_abi_block_num_from_id(&qc->block_id);
-    if (qc->schedule_version != s->version)
-        return cps_fail(CPS_ERR_BLOCK, "QC on block %u names schedule %u, the block's is %u", num,
-                        qc->schedule_version, s->version);
-    if (qc->bitset_len > CPS_CHAIN_QC_BITSET_MAX)
+    uint32_t num = cps_abi_block_num_from_id(block_id);
+    if (p->schedule_version != s->version)
+        return cps_fail(CPS_ERR_BLOCK, "QC on block %u names %s schedule %u, the block's is %u",
+                        num, which, p->schedule_version, s->version);
+    if (p->bitset_len > CPS_CHAIN_QC_BITSET_MAX)
         return cps_fail(CPS_ERR_BLOCK, "QC bitset too long");
-    for (uint32_t i = s->producer_count; i < qc->bitset_len * 8; i++)
-        if (bit_get(qc->bitset, i))
+    for (uint32_t i = s->producer_count; i < p->bitset_len * 8; i++)
+        if (bit_get(p->bitset, i))
             return cps_fail(CPS_ERR_BLOCK,
-                            "QC on block %u: bit %u but the schedule has %u producers", num, i,
-                            s->producer_count);
-    uint32_t set = popcount_bytes(qc->bitset, qc->bitset_len);
-    if (set != qc->signature_count)
+                            "QC on block %u: bit %u but the %s schedule has %u producers", num, i,
+                            which, s->producer_count);
+    uint32_t set = popcount_bytes(p->bitset, p->bitset_len);
+    if (set != p->signature_count)
         return cps_fail(CPS_ERR_BLOCK, "QC on block %u: %u bits, %u signatures", num, set,
-                        qc->signature_count);
+                        p->signature_count);
     uint32_t need = cps_chain_quorum(s->producer_count);
     if (set < need)
-        return cps_fail(CPS_ERR_BLOCK, "QC on block %u: %u of %u producers, %u needed", num, set,
-                        s->producer_count, need);
-    cps_chain_vote v = {.block_id = qc->block_id, .block_num = num};
+        return cps_fail(CPS_ERR_BLOCK, "QC on block %u: %u of %u %s producers, %u needed", num,
+                        set, s->producer_count, which, need);
+    cps_chain_vote v = {.block_id = *block_id, .block_num = num};
     uint32_t k = 0;
     for (uint32_t i = 0; i < s->producer_count; i++) {
-        if (i / 8 >= qc->bitset_len || !bit_get(qc->bitset, i)) continue;
+        if (i / 8 >= p->bitset_len || !bit_get(p->bitset, i)) continue;
         v.producer = s->producers[i].producer_name;
-        v.signature = qc->signatures[k++];
+        v.signature = p->signatures[k++];
         if (cps_chain_vote_verify(chain_id, &s->producers[i].block_signing_key, &v)) {
             char name[16];
             cps_abi_name_to_string(v.producer, name);
             return cps_fail(CPS_ERR_BLOCK,
-                            "QC on block %u: the signature of %s (producer %u) does not verify",
-                            num, name, i);
+                            "QC on block %u: the signature of %s (%s producer %u) does not verify",
+                            num, name, which, i);
         }
     }
     return 0;
+}
+
+int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
+                              const cps_chain_finality_schedule *active,
+                              const cps_chain_finality_schedule *pending, const cps_chain_qc *qc)
+{
+    uint32_t num = cps_abi_block_num_from_id(&qc->block_id);
+    if (!pending && qc->has_pending)
+        return cps_fail(CPS_ERR_BLOCK,
+                        "QC on block %u has a pending schedule's part, the block has none", num);
+    if (pending && !qc->has_pending)
+        return cps_fail(CPS_ERR_BLOCK,
+                        "QC on block %u lacks the part of pending schedule %u (a joint QC is "
+                        "needed while a schedule is pending)",
+                        num, pending->version);
+    cps_chain_qc_part a = active_part(qc);
+    int rc = part_verify(chain_id, active, &qc->block_id, &a, "active");
+    if (!rc && pending) rc = part_verify(chain_id, pending, &qc->block_id, &qc->pending, "pending");
+    return rc;
+}
+
+int cps_chain_qc_verify(const cps_checksum256 *chain_id, const cps_chain_finality_schedule *s,
+                        const cps_chain_qc *qc)
+{
+    return cps_chain_qc_verify_joint(chain_id, s, NULL, qc);
 }
 
 /* ==========================================================================================
@@ -296,15 +366,22 @@ typedef struct schedule_copy {
     cps_producer_key producers[CPS_CHAIN_MAX_PRODUCERS];
 } schedule_copy;
 
+#define NO_INDEX 0xFFu /* above CPS_CHAIN_MAX_PRODUCERS */
+
 typedef struct tally_vote {
-    uint8_t index; /* in the block's schedule */
+    cps_name producer;
+    uint8_t index;  /* in the block's active schedule, NO_INDEX: not counted there */
+    uint8_t pindex; /* in the block's pending schedule, NO_INDEX: not counted there */
+    cps_public_key key; /* the key the signature recovers to */
     cps_signature sig;
 } tally_vote;
 
 /* What the tracker keeps per fork db entry (its `user` slot). */
 typedef struct tally {
-    uint8_t voted[CPS_CHAIN_QC_BITSET_MAX];
-    tally_vote *votes;
+    uint8_t voted[CPS_CHAIN_QC_BITSET_MAX];  /* active schedule indexes counted */
+    uint8_t pvoted[CPS_CHAIN_QC_BITSET_MAX]; /* pending schedule indexes counted */
+    uint32_t active_count, pending_count;
+    tally_vote *votes; /* one per producer */
     uint32_t count, cap;
     bool carries_parent_qc; /* its block extension holds a valid QC on its parent */
     bool has_proof;
@@ -443,6 +520,43 @@ static cps_chain_finality_schedule view_of(const schedule_copy *s)
     return v;
 }
 
+/* The schedules a block's votes count against: *s its active one, *ps its pending one (NULL
+ * when it has none). CPS_ERR_NOT_FOUND (no failure recorded) with reason when either is not
+ * registered. */
+static int block_schedules(const cps_chain_finality *f, const cps_chain_fork_entry *e,
+                           const schedule_copy **s, const schedule_copy **ps, char *reason,
+                           size_t cap)
+{
+    *s = find_schedule(f, e->facts.schedule_version);
+    *ps = e->facts.pending_version ? find_schedule(f, e->facts.pending_version) : NULL;
+    if (!*s) {
+        snprintf(reason, cap, "unknown schedule version %u", e->facts.schedule_version);
+        return CPS_ERR_NOT_FOUND;
+    }
+    if (e->facts.pending_version && !*ps) {
+        snprintf(reason, cap, "unknown pending schedule version %u", e->facts.pending_version);
+        return CPS_ERR_NOT_FOUND;
+    }
+    return 0;
+}
+
+static bool quorum_reached(const tally *t, const schedule_copy *s, const schedule_copy *ps)
+{
+    return t->active_count >= cps_chain_quorum(s->count) &&
+           (!ps || t->pending_count >= cps_chain_quorum(ps->count));
+}
+
+/* The producer's counted vote signed with key (a producer whose key differs between the two
+ * schedules may have one vote per key). */
+static const tally_vote *vote_with_key(const tally *t, cps_name producer,
+                                       const cps_public_key *key)
+{
+    for (uint32_t i = 0; t && i < t->count; i++)
+        if (t->votes[i].producer == producer && !cps_public_key_compare(&t->votes[i].key, key))
+            return &t->votes[i];
+    return NULL;
+}
+
 static tally *tally_of(cps_chain_finality *f, const cps_chain_fork_entry *e, int *rc)
 {
     *rc = 0;
@@ -521,36 +635,26 @@ static void add_evidence(cps_chain_finality *f, const cps_chain_evidence *e,
     if (res) res->evidence = true;
 }
 
-/* A new vote by producer (index idx in e's schedule) on entry e: look for its vote on another
- * block at the same height. */
+/* A new vote by producer (signed with key) on entry e: look for its vote on another block at the
+ * same height, signed with the same key (the record names one key). */
 static void check_double_vote(cps_chain_finality *f, const cps_chain_fork_entry *e,
-                              const schedule_copy *s, uint32_t idx, const cps_signature *sig,
-                              cps_chain_finality_result *res)
+                              cps_name producer, const cps_public_key *key,
+                              const cps_signature *sig, cps_chain_finality_result *res)
 {
     size_t n = cps_chain_fork_db_at_num(f->db, e->facts.block_num, NULL, 0);
     const cps_chain_fork_entry **same = n > 1 ? malloc(sizeof *same * n) : NULL;
     if (!same) return; /* alone at its height (or out of memory: evidence is best effort) */
     n = cps_chain_fork_db_at_num(f->db, e->facts.block_num, same, n);
-    cps_name producer = s->producers[idx].producer_name;
     for (size_t i = 0; i < n; i++) {
         const cps_chain_fork_entry *o = same[i];
         if (o == e || !o->user) continue;
-        const schedule_copy *os = find_schedule(f, o->facts.schedule_version);
-        if (!os) continue;
-        int oi = schedule_index(os, producer);
-        const tally *ot = o->user;
-        if (oi < 0 || !bit_get(ot->voted, (uint32_t)oi)) continue;
-        for (uint32_t k = 0; k < ot->count; k++) {
-            if (ot->votes[k].index != oi) continue;
-            cps_chain_evidence ev = {.kind = CPS_CHAIN_EVIDENCE_DOUBLE_VOTE,
-                                     .producer = producer,
-                                     .key = s->producers[idx].block_signing_key};
-            ev.vote[0] =
-                (cps_chain_vote){producer, o->facts.id, o->facts.block_num, ot->votes[k].sig};
-            ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
-            add_evidence(f, &ev, res);
-            break;
-        }
+        const tally_vote *ov = vote_with_key(o->user, producer, key);
+        if (!ov) continue;
+        cps_chain_evidence ev = {
+            .kind = CPS_CHAIN_EVIDENCE_DOUBLE_VOTE, .producer = producer, .key = *key};
+        ev.vote[0] = (cps_chain_vote){producer, o->facts.id, o->facts.block_num, ov->sig};
+        ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
+        add_evidence(f, &ev, res);
     }
     free(same);
 }
@@ -644,25 +748,38 @@ static int on_qc(cps_chain_finality *f, const cps_checksum256 *id, cps_chain_fin
     return 0;
 }
 
-/* Counts one verified vote. */
+/* Counts one verified vote: idx / pidx are the producer's indexes in the block's active and
+ * pending schedules whose key the signature recovers to (NO_INDEX where it does not count). */
 static int add_vote(cps_chain_finality *f, const cps_chain_fork_entry *e, tally *t,
-                    const schedule_copy *s, uint32_t idx, const cps_signature *sig,
-                    cps_chain_finality_result *res)
+                    const schedule_copy *s, const schedule_copy *ps, uint32_t idx, uint32_t pidx,
+                    const cps_signature *sig, cps_chain_finality_result *res)
 {
     if (t->count == t->cap) {
+        uint32_t max = s->count + (ps ? ps->count : 0);
         uint32_t cap = t->cap ? t->cap * 2 : 8;
-        if (cap > s->count) cap = s->count;
+        if (cap > max) cap = max;
         tally_vote *v = realloc(t->votes, sizeof *v * cap);
         if (!v) return cps_fail(CPS_ERR_NOMEM, "votes");
         t->votes = v;
         t->cap = cap;
     }
-    check_double_vote(f, e, s, idx, sig, res);
-    t->votes[t->count].index = (uint8_t)idx;
-    t->votes[t->count].sig = *sig;
-    t->count++;
-    bit_set(t->voted, idx);
-    if (t->count >= cps_chain_quorum(s->count) && !e->qc) {
+    const cps_producer_key *pk = idx != NO_INDEX ? &s->producers[idx] : &ps->producers[pidx];
+    check_double_vote(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
+    tally_vote *tv = &t->votes[t->count++];
+    tv->producer = pk->producer_name;
+    tv->index = (uint8_t)idx;
+    tv->pindex = (uint8_t)pidx;
+    tv->key = pk->block_signing_key;
+    tv->sig = *sig;
+    if (idx != NO_INDEX) {
+        bit_set(t->voted, idx);
+        t->active_count++;
+    }
+    if (pidx != NO_INDEX) {
+        bit_set(t->pvoted, pidx);
+        t->pending_count++;
+    }
+    if (!e->qc && quorum_reached(t, s, ps)) {
         cps_checksum256 id = e->facts.id;
         int rc = on_qc(f, &id, res);
         if (rc) return rc;
@@ -704,31 +821,49 @@ int cps_chain_finality_on_vote(cps_chain_finality *f, const cps_chain_vote *v,
         set_reason(res, "block not known yet: vote held");
         return 0;
     }
-    const schedule_copy *s = find_schedule(f, e->facts.schedule_version);
-    if (!s) {
-        snprintf(res->reason, sizeof res->reason, "unknown schedule version %u",
-                 e->facts.schedule_version);
-        return 0;
-    }
+    const schedule_copy *s, *ps;
+    if (block_schedules(f, e, &s, &ps, res->reason, sizeof res->reason)) return 0;
     int idx = schedule_index(s, v->producer);
-    if (idx < 0) {
-        set_reason(res, "not a producer of the block's schedule");
+    int pidx = ps ? schedule_index(ps, v->producer) : -1;
+    if (idx < 0 && pidx < 0) {
+        set_reason(res, "not a producer of the block's schedules");
         return 0;
     }
+    /* the signature counts in each schedule, not yet counted for the producer, whose key for it
+     * the signature recovers to */
     const tally *seen = e->user;
-    if (seen && bit_get(seen->voted, (uint32_t)idx)) {
+    bool need_a = idx >= 0 && !(seen && bit_get(seen->voted, (uint32_t)idx));
+    bool need_p = pidx >= 0 && !(seen && bit_get(seen->pvoted, (uint32_t)pidx));
+    if (!need_a && !need_p) {
         set_reason(res, "duplicate vote");
         return 0;
     }
-    if (cps_chain_vote_verify(&f->chain_id, &s->producers[idx].block_signing_key, v)) {
-        set_reason(res, "bad signature");
+    for (uint32_t k = 0; seen && k < seen->count; k++)
+        if (seen->votes[k].producer == v->producer &&
+            !memcmp(&seen->votes[k].sig, &v->signature, sizeof v->signature)) {
+            set_reason(res, "duplicate vote");
+            return 0;
+        }
+    bool in_a = need_a && !cps_chain_vote_verify(&f->chain_id,
+                                                 &s->producers[idx].block_signing_key, v);
+    cps_clear_error();
+    bool in_p = false;
+    if (need_p) {
+        const cps_public_key *pk = &ps->producers[pidx].block_signing_key;
+        in_p = in_a && !cps_public_key_compare(pk, &s->producers[idx].block_signing_key)
+                   ? true
+                   : !cps_chain_vote_verify(&f->chain_id, pk, v);
         cps_clear_error();
+    }
+    if (!in_a && !in_p) {
+        set_reason(res, "bad signature");
         return 0;
     }
     int rc;
     tally *t = tally_of(f, e, &rc);
     if (!t) return rc;
-    rc = add_vote(f, e, t, s, (uint32_t)idx, &v->signature, res);
+    rc = add_vote(f, e, t, s, ps, in_a ? (uint32_t)idx : NO_INDEX, in_p ? (uint32_t)pidx : NO_INDEX,
+                  &v->signature, res);
     if (rc) return rc;
     res->accepted = true;
     return 0;
@@ -746,6 +881,33 @@ static void merge_result(cps_chain_finality_result *into, const cps_chain_finali
         into->final_num = r->final_num;
     }
     if (r->evidence) into->evidence = true;
+}
+
+/* The verified signatures of one part of a carried QC into target's tally. A signature counts in
+ * the other schedule too when the producer has the same key there. */
+static int merge_part(cps_chain_finality *f, const cps_chain_fork_entry *target, tally *tt,
+                      const schedule_copy *s, const schedule_copy *ps, const uint8_t *bitset,
+                      uint32_t bitset_len, const cps_signature *sigs, bool pending_part,
+                      cps_chain_finality_result *res)
+{
+    const schedule_copy *own = pending_part ? ps : s, *other = pending_part ? s : ps;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < own->count; i++) {
+        if (i / 8 >= bitset_len || !bit_get(bitset, i)) continue;
+        const cps_signature *sig = &sigs[k++];
+        const cps_producer_key *pk = &own->producers[i];
+        if (bit_get(pending_part ? tt->pvoted : tt->voted, i)) continue;
+        int j = other ? schedule_index(other, pk->producer_name) : -1;
+        uint32_t oj = j >= 0 && !bit_get(pending_part ? tt->voted : tt->pvoted, (uint32_t)j) &&
+                              !cps_public_key_compare(&other->producers[j].block_signing_key,
+                                                      &pk->block_signing_key)
+                          ? (uint32_t)j
+                          : NO_INDEX;
+        int rc = add_vote(f, target, tt, s, ps, pending_part ? oj : i, pending_part ? i : oj, sig,
+                          res);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 /* The header in a proof must be the block's own (its id is the block id), so evidence never
@@ -808,26 +970,25 @@ int cps_chain_finality_on_block(cps_chain_finality *f, const cps_checksum256 *id
                             "block %u carries a QC on block %u, which is not its ancestor",
                             e->facts.block_num, qnum);
         } else if (target != root) {
-            const schedule_copy *s = find_schedule(f, target->facts.schedule_version);
-            if (!s)
-                return cps_fail(CPS_ERR_BLOCK, "block %u carries a QC under unknown schedule %u",
-                                e->facts.block_num, target->facts.schedule_version);
-            cps_chain_finality_schedule sv = view_of(s);
-            rc = cps_chain_qc_verify(&f->chain_id, &sv, qc);
+            const schedule_copy *s, *ps;
+            char why[96];
+            if (block_schedules(f, target, &s, &ps, why, sizeof why))
+                return cps_fail(CPS_ERR_BLOCK, "block %u carries a QC under an %s",
+                                e->facts.block_num, why);
+            cps_chain_finality_schedule sv = view_of(s), pv = ps ? view_of(ps) : sv;
+            rc = cps_chain_qc_verify_joint(&f->chain_id, &sv, ps ? &pv : NULL, qc);
             if (rc) return cps_fail_prefix(rc, "block %u", e->facts.block_num);
             bool is_parent = !memcmp(qc->block_id.b, e->facts.previous.b, 32);
             /* merge the signatures: the QC can then be re-encoded and equivocations spotted */
             tally *tt = tally_of(f, target, &rc);
             if (!tt) return rc;
             cps_chain_finality_result sub = {0};
-            uint32_t k = 0;
-            for (uint32_t i = 0; i < s->count; i++) {
-                if (i / 8 >= qc->bitset_len || !bit_get(qc->bitset, i)) continue;
-                const cps_signature *sig = &qc->signatures[k++];
-                if (bit_get(tt->voted, i)) continue;
-                rc = add_vote(f, target, tt, s, i, sig, &sub);
-                if (rc) return rc;
-            }
+            rc = merge_part(f, target, tt, s, ps, qc->bitset, qc->bitset_len, qc->signatures,
+                            false, &sub);
+            if (!rc && qc->has_pending)
+                rc = merge_part(f, target, tt, s, ps, qc->pending.bitset, qc->pending.bitset_len,
+                                qc->pending.signatures, true, &sub);
+            if (rc) return rc;
             if (is_parent) t->carries_parent_qc = true;
             merge_result(res, &sub);
             /* the carried QC may complete the rule with e as the second block (e's own QC comes
@@ -869,6 +1030,17 @@ int cps_chain_finality_on_raw_block(cps_chain_finality *f, const uint8_t *raw, s
     int rc = cps_abi_signed_block_decode(raw, n, &a, &blk);
     if (!rc) rc = cps_abi_block_id(&blk.signed_header.header, &id);
     cps_chain_qc qc, *qcp = NULL;
+    bool claims = false;
+    uint32_t claim_num = 0;
+    const cps_block_header *h = &blk.signed_header.header;
+    for (uint32_t i = 0; !rc && i < h->header_extension_count; i++) {
+        const cps_extension *x = &h->header_extensions[i];
+        if (x->type != CPS_CHAIN_QC_CLAIM_EXTENSION_ID) continue;
+        if (claims || x->data.size != 4)
+            rc = cps_fail(CPS_ERR_BLOCK, "block header: malformed QC claim");
+        else claim_num = cps_load_u32(x->data.data);
+        claims = true;
+    }
     for (uint32_t i = 0; !rc && i < blk.block_extension_count; i++) {
         const cps_extension *x = &blk.block_extensions[i];
         if (x->type != CPS_CHAIN_QC_EXTENSION_ID) continue;
@@ -880,6 +1052,10 @@ int cps_chain_finality_on_raw_block(cps_chain_finality *f, const uint8_t *raw, s
         if (rc) rc = cps_fail_prefix(CPS_ERR_BLOCK, "QC extension");
         qcp = &qc;
     }
+    if (!rc && (claims != (qcp != NULL) ||
+                (qcp && claim_num != cps_abi_block_num_from_id(&qc.block_id))))
+        rc = cps_fail(CPS_ERR_BLOCK, "block %u: its header's QC claim and its QC extension "
+                                     "disagree", cps_abi_block_num_from_id(&id));
     if (!rc) rc = cps_chain_finality_on_block(f, &id, qcp, proof, res);
     cps_abi_arena_free(&a);
     return rc;
@@ -924,10 +1100,23 @@ uint32_t cps_chain_finality_vote_count(const cps_chain_finality *f, const cps_ch
     return e && e->user ? ((const tally *)e->user)->count : 0;
 }
 
-static int by_index(const void *a, const void *b)
+/* One part of a QC from the tally's votes counted in that schedule, in index order. */
+static void build_part(const tally *t, bool pending_part, uint32_t version, cps_signature *sigs,
+                       cps_chain_qc_part *out)
 {
-    const tally_vote *x = a, *y = b;
-    return (int)x->index - (int)y->index;
+    memset(out, 0, sizeof *out);
+    out->schedule_version = version;
+    out->signatures = sigs;
+    for (uint32_t i = 0; i < CPS_CHAIN_MAX_PRODUCERS; i++) {
+        if (!bit_get(pending_part ? t->pvoted : t->voted, i)) continue;
+        for (uint32_t k = 0; k < t->count; k++) {
+            if ((pending_part ? t->votes[k].pindex : t->votes[k].index) != i) continue;
+            sigs[out->signature_count++] = t->votes[k].sig;
+            break;
+        }
+        bit_set(out->bitset, i);
+        out->bitset_len = i / 8u + 1u;
+    }
 }
 
 int cps_chain_finality_encode_qc(const cps_chain_finality *f, const cps_checksum256 *id,
@@ -935,29 +1124,26 @@ int cps_chain_finality_encode_qc(const cps_chain_finality *f, const cps_checksum
 {
     const cps_chain_fork_entry *e = cps_chain_fork_db_get(f->db, id);
     const tally *t = e ? e->user : NULL;
-    const schedule_copy *s = e ? find_schedule(f, e->facts.schedule_version) : NULL;
-    if (!e || !e->qc || !t || !s || t->count < cps_chain_quorum(s->count))
+    const schedule_copy *s = NULL, *ps = NULL;
+    char why[96];
+    if (!e || !e->qc || !t || block_schedules(f, e, &s, &ps, why, sizeof why) ||
+        !quorum_reached(t, s, ps))
         return cps_fail(CPS_ERR_NOT_FOUND, "no QC on block %u", cps_abi_block_num_from_id(id));
-    tally_vote *v = malloc(sizeof *v * t->count);
-    cps_signature *sigs = malloc(sizeof *sigs * t->count);
-    if (!v || !sigs) {
-        free(v);
-        free(sigs);
-        return cps_fail(CPS_ERR_NOMEM, "QC encoding");
-    }
-    memcpy(v, t->votes, sizeof *v * t->count);
-    qsort(v, t->count, sizeof *v, by_index);
-    cps_chain_qc qc = {.block_id = e->facts.id,
-                       .schedule_version = s->version,
-                       .signatures = sigs,
-                       .signature_count = t->count};
-    for (uint32_t i = 0; i < t->count; i++) {
-        bit_set(qc.bitset, v[i].index);
-        sigs[i] = v[i].sig;
-        if (v[i].index / 8u + 1u > qc.bitset_len) qc.bitset_len = v[i].index / 8u + 1u;
+    cps_signature *sigs = malloc(sizeof *sigs * 2 * t->count);
+    if (!sigs) return cps_fail(CPS_ERR_NOMEM, "QC encoding");
+    cps_chain_qc qc = {.block_id = e->facts.id};
+    cps_chain_qc_part a;
+    build_part(t, false, s->version, sigs, &a);
+    qc.schedule_version = a.schedule_version;
+    memcpy(qc.bitset, a.bitset, sizeof qc.bitset);
+    qc.bitset_len = a.bitset_len;
+    qc.signatures = a.signatures;
+    qc.signature_count = a.signature_count;
+    if (ps) {
+        qc.has_pending = true;
+        build_part(t, true, ps->version, sigs + t->count, &qc.pending);
     }
     int rc = cps_chain_qc_encode(out, &qc);
-    free(v);
     free(sigs);
     return rc;
 }
@@ -1151,9 +1337,12 @@ int cps_chain_voter_decide(cps_chain_voter *v, cps_chain_finality *f, const cps_
         return cps_fail(CPS_ERR_STATE, "vote: block %u is already irreversible",
                         e->facts.block_num);
     const schedule_copy *s = find_schedule(f, e->facts.schedule_version);
-    if (!s || schedule_index(s, v->producer) < 0)
-        return cps_fail(CPS_ERR_STATE, "vote: not a producer of block %u's schedule %u",
-                        e->facts.block_num, e->facts.schedule_version);
+    const schedule_copy *ps =
+        e->facts.pending_version ? find_schedule(f, e->facts.pending_version) : NULL;
+    if ((!s || schedule_index(s, v->producer) < 0) && (!ps || schedule_index(ps, v->producer) < 0))
+        return cps_fail(CPS_ERR_STATE, "vote: not a producer of block %u's schedules (%u, "
+                                       "pending %u)",
+                        e->facts.block_num, e->facts.schedule_version, e->facts.pending_version);
     cps_chain_voter_state next = v->st;
     /* lock: the newest certified block known */
     cps_checksum256 qc_id;

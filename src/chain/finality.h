@@ -37,11 +37,29 @@ typedef struct cps_chain_block_facts {
     uint32_t timestamp; /* block_timestamp slot */
     cps_name producer;
     uint32_t schedule_version; /* the schedule the block was produced (and is voted) under */
+    uint32_t announced_version; /* new_producers.version when the header announces a pending
+                                   schedule, else 0 (pending versions are always >= 1) */
+    /* The pending schedule at this block, 0 if none: its QCs need a quorum of both schedules
+     * (joint QC, docs/finality.md "Schedule changes"). Derived by the fork database from the
+     * parent when the block is added (cps_chain_block_facts_pending); the root's is given. */
+    uint32_t pending_version;
 } cps_chain_block_facts;
 
-/* Fills facts from a header (computes the id). Errors: abi's packing errors. */
+/* Fills facts from a header (computes the id; pending_version stays 0). Errors: abi's packing
+ * errors. */
 CPS_MUST_USE int cps_chain_block_facts_from_header(const cps_block_header *h,
                                                    cps_chain_block_facts *out);
+/* The pending schedule version at block f given its parent's facts: the one f announces, none
+ * when f activated the parent's pending schedule (its schedule_version changed), else the
+ * parent's. */
+uint32_t cps_chain_block_facts_pending(const cps_chain_block_facts *parent,
+                                       const cps_chain_block_facts *f);
+/* The reverse step: the parent's pending version from its child's facts and the child's pending
+ * version (the child's schedule_version when the child activated it; none when the child
+ * announced without activating, since a schedule is only announced into a free slot). */
+uint32_t cps_chain_block_facts_parent_pending(const cps_chain_block_facts *parent,
+                                              const cps_chain_block_facts *f,
+                                              uint32_t f_pending);
 
 /* ==========================================================================================
  * Fork database (fork_db.c): the tree of reversible blocks above the root, the last irreversible
@@ -191,9 +209,22 @@ CPS_MUST_USE int cps_chain_fork_db_remove(cps_chain_fork_db *db, const cps_check
  *   |              |              |                 | producer i  | (fc signature layout)   |
  *   +--------------+--------------+-----------------+-------------+-------------------------+
  *   bit i is byte i/8, mask 1 << (i % 8). The count must equal the number of set bits; the
- *   bitset has no trailing zero byte (minimal length); nothing may follow.
+ *   bitset has no trailing zero byte (minimal length).
+ *
+ *   Joint QC: when the certified block has a pending schedule, a second part follows with the
+ *   same layout minus the block id (pending schedule_version u32 | bitset | signatures), bit i
+ *   standing for the pending schedule's producer i; nothing may follow it. A QC on such a block
+ *   needs q(n) of the active schedule in the first part and q(m) of the pending one in the
+ *   second; a QC on a block without a pending schedule has no second part.
+ *
+ *   The block's header says it carries one: header extension CPS_CHAIN_QC_CLAIM_EXTENSION_ID
+ *   (0xC351) holds the certified block's number u32 LE (the parent's: only the parent's QC is
+ *   carried). The claim is covered by the block id and the producer's signature, so the state
+ *   a block leads to (the chain's final block, below) depends on its id alone; a block with a
+ *   QC extension and no claim, or a claim without the extension, is invalid.
  * ========================================================================================== */
 #define CPS_CHAIN_QC_EXTENSION_ID 0xC350u
+#define CPS_CHAIN_QC_CLAIM_EXTENSION_ID 0xC351u
 #define CPS_CHAIN_QC_BITSET_MAX ((CPS_CHAIN_MAX_PRODUCERS + 7) / 8)
 
 typedef struct cps_chain_vote {
@@ -216,8 +247,17 @@ static inline uint32_t cps_chain_quorum(uint32_t producers)
     return producers * 2 / 3 + 1;
 }
 
-/* A decoded QC. `signatures` is borrowed from the arena given to the decoder, or owned by
- * whoever built it. */
+/* One schedule's part of a QC. */
+typedef struct cps_chain_qc_part {
+    uint32_t schedule_version;
+    uint8_t bitset[CPS_CHAIN_QC_BITSET_MAX];
+    uint32_t bitset_len;
+    cps_signature *signatures;
+    uint32_t signature_count;
+} cps_chain_qc_part;
+
+/* A decoded QC: the active schedule's part inline, the pending one's when has_pending.
+ * `signatures` are borrowed from the arena given to the decoder, or owned by whoever built it. */
 typedef struct cps_chain_qc {
     cps_checksum256 block_id;
     uint32_t schedule_version;
@@ -225,6 +265,8 @@ typedef struct cps_chain_qc {
     uint32_t bitset_len;
     cps_signature *signatures;
     uint32_t signature_count;
+    bool has_pending;
+    cps_chain_qc_part pending;
 } cps_chain_qc;
 
 /* Appends the extension payload. CPS_ERR_INVALID_ARG if the bitset and signatures disagree. */
@@ -249,6 +291,12 @@ typedef struct cps_chain_finality_schedule {
 CPS_MUST_USE int cps_chain_qc_verify(const cps_checksum256 *chain_id,
                                      const cps_chain_finality_schedule *schedule,
                                      const cps_chain_qc *qc);
+/* The same for a block whose pending schedule is `pending` (NULL: none): the first part against
+ * `active`, and the second part, required exactly when pending is not NULL, against `pending`. */
+CPS_MUST_USE int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
+                                           const cps_chain_finality_schedule *active,
+                                           const cps_chain_finality_schedule *pending,
+                                           const cps_chain_qc *qc);
 
 /* ==========================================================================================
  * Evidence: records a third party can check with the producer's public key and the chain id.

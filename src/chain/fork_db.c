@@ -35,7 +35,25 @@ int cps_chain_block_facts_from_header(const cps_block_header *h, cps_chain_block
     out->timestamp = h->timestamp;
     out->producer = h->producer;
     out->schedule_version = h->schedule_version;
+    out->announced_version = h->has_new_producers ? h->new_producers.version : 0;
     return 0;
+}
+
+uint32_t cps_chain_block_facts_pending(const cps_chain_block_facts *parent,
+                                       const cps_chain_block_facts *f)
+{
+    if (f->announced_version) return f->announced_version;
+    if (f->schedule_version != parent->schedule_version) return 0;
+    return parent->pending_version;
+}
+
+uint32_t cps_chain_block_facts_parent_pending(const cps_chain_block_facts *parent,
+                                              const cps_chain_block_facts *f,
+                                              uint32_t f_pending)
+{
+    if (f->schedule_version != parent->schedule_version) return f->schedule_version;
+    if (f->announced_version) return 0;
+    return f_pending;
 }
 
 /* ---- id index ---------------------------------------------------------------------------- */
@@ -269,6 +287,7 @@ int cps_chain_fork_db_add(cps_chain_fork_db *db, const cps_chain_block_facts *f,
     memset(n, 0, sizeof *n);
     n->used = true;
     n->e.facts = *f;
+    n->e.facts.pending_version = cps_chain_block_facts_pending(&db->nodes[p].e.facts, f);
     n->block_copy = copy;
     n->e.block = copy;
     n->e.block_size = copy ? block_size : 0;

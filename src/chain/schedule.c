@@ -175,14 +175,17 @@ const cps_chain_schedule_producer *cps_chain__schedule_producer_at(
     return &a->producers[(slot % span) / CPS_CHAIN_PRODUCER_REPETITIONS];
 }
 
-void cps_chain__schedule_step(const cps_chain_schedules *s, uint32_t parent_slot, uint32_t slot,
-                              cps_chain_schedule_step *out)
+void cps_chain__schedule_step(const cps_chain_schedules *s, uint32_t final_num,
+                              uint32_t parent_slot, uint32_t slot, cps_chain_schedule_step *out)
 {
     uint64_t round = (uint64_t)s->active.producer_count * CPS_CHAIN_PRODUCER_REPETITIONS;
     bool new_round = slot / round != parent_slot / round;
-    /* the pending slot is free once its schedule becomes active, so both steps happen together */
-    out->activate = new_round && s->has_pending;
-    out->announce = new_round && s->has_proposed;
+    /* Finality-gated, as Savanna's policies: every branch that could still be finalized agrees
+     * on the schedules it counts QCs against (docs/finality.md "Schedule changes"). The pending
+     * slot is free once its schedule becomes active, so both steps may happen together. */
+    out->activate = new_round && s->has_pending && final_num >= s->pending_block_num;
+    out->announce = new_round && s->has_proposed && final_num >= s->proposed_block_num &&
+                    (!s->has_pending || out->activate);
     out->active = out->activate ? &s->pending : &s->active;
 }
 

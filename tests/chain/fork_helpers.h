@@ -86,6 +86,17 @@ static inline int fh_raw_block(const cps_checksum256 *previous, uint32_t slot, c
     b.signed_header.header.previous = *previous;
     b.signed_header.header.schedule_version = schedule_version;
     cps_sha256(&slot, sizeof slot, b.signed_header.header.transaction_mroot.b);
+    /* a QC extension comes with its header claim (finality.h): the number of the block its QC
+     * names, when the bytes are long enough to name one */
+    uint8_t claim_num[4];
+    cps_extension claim = {CPS_CHAIN_QC_CLAIM_EXTENSION_ID, {claim_num, 4}};
+    if (extension && extension->type == CPS_CHAIN_QC_EXTENSION_ID) {
+        cps_checksum256 qid = {{0}};
+        if (extension->data.size >= 32) memcpy(qid.b, extension->data.data, 32);
+        cps_store_u32(claim_num, cps_abi_block_num_from_id(&qid));
+        b.signed_header.header.header_extensions = &claim;
+        b.signed_header.header.header_extension_count = 1;
+    }
     cps_buf hb = {0};
     int rc = cps_abi_block_header_pack(&hb, &b.signed_header.header);
     cps_chain_signed_header_proof p = {0};

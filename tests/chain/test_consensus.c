@@ -2,7 +2,8 @@
  * and voter, exchange blocks and votes through a simulated network. Finality advances with four
  * producers, a missing producer's slots are skipped while LIB still moves (3 of 4), an isolated
  * producer's branch is undone when the partition heals (its transactions handed back), blocks
- * carry and validators check the QC extension, and a one-producer chain is unchanged. */
+ * carry and validators check the QC extension, a one-producer chain is unchanged, and a schedule
+ * change keeps finality through joint QCs (and waits for a pending schedule's voters). */
 #include "ctl_helpers.h"
 #include "sched_helpers.h"
 #include "chain/consensus.h"
@@ -157,6 +158,20 @@ static int produce(world *w, uint32_t slot, const ctl_action *trx, int *who_out)
         rc = push_msg(w, m);
     } else {
         cps_buf_free(&raw);
+    }
+    return rc;
+}
+
+/* Queues every block produced so far again, from its producer (a healed or returning node hears
+ * them all). */
+static int resend_all(world *w)
+{
+    int rc = 0;
+    for (size_t k = 0; k < w->alln && !rc; k++) {
+        cps_buf copy = {0};
+        if (cps_write_bytes(&copy, w->all[k].data, w->all[k].size)) return CPS_ERR_NOMEM;
+        msg m = {.is_vote = false, .from = w->all_from[k], .raw = copy};
+        rc = push_msg(w, m);
     }
     return rc;
 }
@@ -425,12 +440,7 @@ TEST(an_isolated_producers_branch_is_undone_when_the_partition_heals)
     /* heal: the lone node hears the others' blocks and votes (their blocks, in order), and they
      * hear its branch */
     w.isolated[lone] = false;
-    for (size_t k = 0; k < w.alln; k++) {
-        cps_buf copy = {0};
-        ASSERT_OK(cps_write_bytes(&copy, w.all[k].data, w.all[k].size));
-        msg m = {.is_vote = false, .from = w.all_from[k], .raw = copy};
-        ASSERT_OK(push_msg(&w, m));
-    }
+    ASSERT_OK(resend_all(&w));
     ASSERT_OK(deliver(&w));
     ASSERT_OK(run(&w, 3)); /* votes of the lone node's peers arrived before its heal: new ones */
     ASSERT_TRUE(agree(&w));
@@ -486,7 +496,7 @@ TEST(validators_refuse_a_block_with_a_bad_qc)
     ASSERT_OK(cps_chain_controller_start_block(c, slot, who));
     ASSERT_EQ(cps_chain_controller_set_qc_extension(c, weak.data, weak.size), CPS_ERR_BLOCK);
     if (getenv("TEST_VERBOSE")) fprintf(stderr, "    weak QC: %s\n", cps_last_error());
-    ASSERT_TRUE(strstr(cps_last_error(), "2 of 4 producers, 3 needed") != NULL);
+    ASSERT_TRUE(strstr(cps_last_error(), "2 of 4 active producers, 3 needed") != NULL);
     /* the real QC is accepted; a forged block carrying the weak one is refused by a validator */
     ASSERT_OK(cps_chain_controller_set_qc_extension(c, qc.data, qc.size));
     ASSERT_OK(cps_chain_controller_finalize_block(c, &w.key[i]));
@@ -628,6 +638,141 @@ TEST(a_producer_signing_two_blocks_for_one_slot_leaves_checkable_evidence)
         ASSERT_OK(cps_chain_evidence_verify(cps_chain_controller_chain_id(w.c[j]), &ppub, &back));
         cps_buf_free(&enc);
     }
+    world_close(&w);
+}
+
+/* setprods(the producers `idx`) as an action by eosio (json receives its data; the ABI is made
+ * once). */
+static int setprods_action(world *w, const int *idx, int n, cps_buf *json, ctl_action *out)
+{
+    static cps_abi *abi;
+    int rc = abi ? 0 : cps_abi_from_json(setprods_abi_json, strlen(setprods_abi_json), &abi);
+    cps_buf_printf(json, "{\"schedule\":[");
+    for (int i = 0; i < n; i++) {
+        char ks[CPS_PUBLIC_KEY_STR_MAX];
+        ctl_pub_str(&w->key[idx[i]], ks);
+        cps_buf_printf(json, "%s{\"producer_name\":\"%s\",\"block_signing_key\":\"%s\"}",
+                       i ? "," : "", pnames[idx[i]], ks);
+    }
+    cps_buf_printf(json, "]}");
+    *out = (ctl_action){"eosio", "setprods", "eosio@active", abi, cps_buf_cstr(json)};
+    return rc;
+}
+
+/* The QC the head block of c carries: 0 none, 1 the active schedule's only, 2 joint. */
+static int head_qc_parts(cps_chain_controller *c)
+{
+    cps_buf raw = {0};
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_signed_block b;
+    cps_chain_qc qc;
+    int parts = 0;
+    if (cps_chain_controller_read_block(c, cps_chain_controller_head_num(c), &raw) == 0 &&
+        cps_abi_signed_block_decode(raw.data, raw.size, &a, &b) == 0 &&
+        b.block_extension_count == 1 &&
+        cps_chain_qc_decode(b.block_extensions[0].data.data, b.block_extensions[0].data.size, &a,
+                            &qc) == 0)
+        parts = qc.has_pending ? 2 : 1;
+    cps_abi_arena_free(&a);
+    cps_buf_free(&raw);
+    return parts;
+}
+
+/* Node 0's schedules: the active version and whether one is pending. */
+static void versions(world *w, uint32_t *active, bool *pending)
+{
+    cps_chain_schedules s;
+    if (cps_chain_controller_get_schedules(w->c[0], &s)) abort();
+    *active = s.active.version;
+    *pending = s.has_pending;
+    cps_chain_schedules_free(&s);
+}
+
+/* Four producers hand over to three of them: while the new schedule is pending every block
+ * carries a joint QC, finality never stops, and the change takes effect at a round start. */
+TEST(a_schedule_change_keeps_finality_through_joint_qcs)
+{
+    world w;
+    ASSERT_OK(world_open(&w));
+    ASSERT_OK(run(&w, 6));
+    static const int abc[] = {0, 1, 2};
+    cps_buf json = {0};
+    ctl_action setprods;
+    ASSERT_OK(setprods_action(&w, abc, 3, &json, &setprods));
+    ASSERT_OK(produce(&w, ++w.slot, &setprods, NULL));
+    ASSERT_OK(deliver(&w));
+    cps_buf_free(&json);
+    uint32_t active = 0, pending_at = 0, active_at = 0, joint = 0;
+    bool pending = false;
+    for (int k = 0; k < 200 && !active_at; k++) {
+        ASSERT_OK(run(&w, 1));
+        versions(&w, &active, &pending);
+        uint32_t head = cps_chain_controller_head_num(w.c[0]);
+        if (pending && !pending_at) pending_at = w.slot;
+        if (active == 2) active_at = w.slot;
+        /* finality goes on block after block, also during the transition */
+        ASSERT_EQ(cps_chain_controller_lib_num(w.c[0]), head - 1);
+        if (pending && head_qc_parts(w.c[0]) == 2) joint++;
+    }
+    ASSERT_TRUE(pending_at && active_at);
+    ASSERT_EQ(pending_at % 48, 0);   /* a round of the four */
+    ASSERT_EQ(active_at - pending_at, 48);
+    ASSERT_TRUE(joint >= 40);        /* the blocks of the pending round carried joint QCs */
+    size_t d_blocks = w.logn[3];
+    ASSERT_OK(run(&w, 40));
+    ASSERT_TRUE(agree(&w));
+    ASSERT_EQ(w.logn[3], d_blocks); /* prod.d left the schedule */
+    ASSERT_EQ(cps_chain_controller_lib_num(w.c[1]), cps_chain_controller_head_num(w.c[1]) - 1);
+    ASSERT_EQ(head_qc_parts(w.c[1]), 1);
+    world_close(&w);
+}
+
+/* A pending schedule whose producer does not vote: no joint QC, so no block is final and the
+ * schedule never becomes active (safety before liveness); once its producer is back, finality
+ * resumes and the change completes. */
+TEST(a_pending_schedule_without_its_voters_stops_finality_until_they_return)
+{
+    world w;
+    ASSERT_OK(world_open(&w));
+    ASSERT_OK(run(&w, 6));
+    static const int d_only[] = {3};
+    cps_buf json = {0};
+    ctl_action setprods;
+    ASSERT_OK(setprods_action(&w, d_only, 1, &json, &setprods));
+    ASSERT_OK(produce(&w, ++w.slot, &setprods, NULL));
+    ASSERT_OK(deliver(&w));
+    cps_buf_free(&json);
+    uint32_t active = 0;
+    bool pending = false;
+    for (int k = 0; k < 100 && !pending; k++) {
+        ASSERT_OK(run(&w, 1));
+        versions(&w, &active, &pending);
+    }
+    ASSERT_TRUE(pending);
+    w.down[3] = true; /* the one producer of the pending schedule stops */
+    ASSERT_OK(run(&w, 2));
+    uint32_t lib = cps_chain_controller_lib_num(w.c[0]);
+    ASSERT_OK(run(&w, 100)); /* two rounds of the four: prod.d's 24 slots are skipped */
+    versions(&w, &active, &pending);
+    ASSERT_EQ(active, 1);
+    ASSERT_TRUE(pending);
+    for (int i = 0; i < 3; i++) ASSERT_EQ(cps_chain_controller_lib_num(w.c[i]), lib);
+    ASSERT_TRUE(cps_chain_controller_head_num(w.c[0]) > lib + 60);
+    /* prod.d returns: it hears every block, votes on the new ones, finality and the change go
+     * on */
+    w.down[3] = false;
+    ASSERT_OK(resend_all(&w));
+    ASSERT_OK(deliver(&w));
+    for (int k = 0; k < 120 && active != 2; k++) {
+        ASSERT_OK(run(&w, 1));
+        versions(&w, &active, &pending);
+    }
+    ASSERT_EQ(active, 2);
+    ASSERT_TRUE(cps_chain_controller_lib_num(w.c[0]) > lib + 60);
+    ASSERT_OK(run(&w, 6)); /* prod.d alone: its blocks are final at commit */
+    ASSERT_TRUE(agree(&w));
+    ASSERT_EQ(cps_chain_controller_lib_num(w.c[3]), cps_chain_controller_head_num(w.c[3]));
     world_close(&w);
 }
 

@@ -2,10 +2,13 @@
  * (versions and -1 results), the deterministic proposed -> pending -> active promotion at round
  * starts, new_producers and schedule_version in the headers, the 12-slot rotation over three
  * producers and their keys, refusal of the wrong producer or key, and a second controller
- * validating the blocks. Reversible blocks, pop_block and set_lib are in
+ * validating the blocks, and promotion among several producers gated on the finality the
+ * headers' QC claims prove, with joint QCs while a schedule is pending. Reversible blocks,
+ * pop_block and set_lib are in
  * test_controller_reversible.c. */
 #include "ctl_helpers.h"
 #include "sched_helpers.h"
+#include "chain/finality.h"
 
 TEST(proposals_get_versions_and_minus_one_as_nodeos_returns)
 {
@@ -311,6 +314,194 @@ TEST(snapshot_carries_the_schedules)
     cps_buf_free(&raw);
     cps_chain_controller_close(c);
     cps_chain_controller_close(d);
+    ctl_rm_rf(dir);
+    ctl_rm_rf(dir2);
+    free(dir);
+    free(dir2);
+}
+
+/* The extension payload of a QC on the head signed by every producer of `p` in the head's
+ * schedules: the active one, and the pending one too unless active_only. */
+static int qc_on_head(cps_chain_controller *c, const sched_prods *p, bool active_only,
+                      cps_buf *out)
+{
+    cps_chain_schedules s;
+    int rc = cps_chain_controller_get_schedules(c, &s);
+    if (rc) return rc;
+    cps_chain_qc qc;
+    memset(&qc, 0, sizeof qc);
+    cps_chain_controller_head_id(c, &qc.block_id);
+    cps_signature sigs[2][CPS_CHAIN_MAX_PRODUCERS];
+    for (int part = 0; part < 2 && !rc; part++) {
+        if (part == 1 && (active_only || !s.has_pending)) break;
+        const cps_chain_producer_schedule *ps = part ? &s.pending : &s.active;
+        uint8_t *bits = part ? qc.pending.bitset : qc.bitset;
+        uint32_t *len = part ? &qc.pending.bitset_len : &qc.bitset_len, n = 0;
+        for (uint32_t i = 0; i < ps->producer_count && !rc; i++)
+            for (int k = 0; k < 3; k++) {
+                if (p->name[k] != ps->producers[i].name) continue;
+                cps_chain_vote v = {.producer = p->name[k],
+                                    .block_id = qc.block_id,
+                                    .block_num = cps_chain_controller_head_num(c)};
+                rc = cps_chain_vote_sign(cps_chain_controller_chain_id(c), &p->priv[k], &v);
+                sigs[part][n++] = v.signature;
+                bits[i / 8] |= (uint8_t)(1u << (i % 8));
+                *len = i / 8 + 1;
+            }
+        if (part) {
+            qc.has_pending = true;
+            qc.pending.schedule_version = ps->version;
+            qc.pending.signatures = sigs[1];
+            qc.pending.signature_count = n;
+        } else {
+            qc.schedule_version = ps->version;
+            qc.signatures = sigs[0];
+            qc.signature_count = n;
+        }
+    }
+    if (!rc) rc = cps_chain_qc_encode(out, &qc);
+    cps_chain_schedules_free(&s);
+    return rc;
+}
+
+/* The scheduled producer's block at `slot`, carrying a QC on the head when with_qc (joint while
+ * a schedule is pending), proposing `names` when count > 0. */
+static int produce_with(cps_chain_controller *c, const sched_prods *p, uint32_t slot,
+                        bool with_qc, const char **names, size_t count, cps_buf *raw)
+{
+    cps_name who;
+    int rc = cps_chain_controller_scheduled_producer(c, slot, &who, NULL);
+    if (rc) return rc;
+    cps_private_key key = ctl_dev_key();
+    for (int k = 0; k < 3; k++)
+        if (p->name[k] == who) key = p->priv[k];
+    cps_buf qc = {0};
+    int64_t v = 0;
+    /* the QC is on the head, under the head's schedules (before the block may promote one) */
+    if (with_qc) rc = qc_on_head(c, p, false, &qc);
+    if (!rc) rc = cps_chain_controller_start_block(c, slot, who);
+    if (!rc && with_qc) rc = cps_chain_controller_set_qc_extension(c, qc.data, qc.size);
+    if (!rc && count) rc = sched_propose(c, p, names, count, slot % 600, &v);
+    if (!rc) rc = cps_chain_controller_finalize_block(c, &key);
+    if (!rc) rc = cps_chain_controller_commit_block(c, raw);
+    if (rc) {
+        fprintf(stderr, "    produce slot %u: %s\n", slot, cps_last_error());
+        cps_chain_controller_abort_block(c, NULL, NULL);
+    }
+    cps_buf_free(&qc);
+    return rc;
+}
+
+/* Safety across schedule changes (docs/finality.md "Schedule changes"): among several
+ * producers a proposal becomes pending, and a pending schedule active, only at a round start
+ * after the chain itself proves final (by the QCs its headers claim) the block that proposed,
+ * resp. announced it; meanwhile QCs are joint. */
+TEST(schedule_changes_wait_for_the_chains_own_finality)
+{
+    char *dir = ctl_tempdir(), *dir2 = ctl_tempdir();
+    cps_chain_controller *c = NULL, *b = NULL;
+    ASSERT_OK(ctl_open(dir, &c));
+    ASSERT_OK(ctl_open(dir2, &b));
+    sched_prods prods;
+    cps_buf blocks[400];
+    memset(blocks, 0, sizeof blocks);
+    size_t n = 0;
+    ASSERT_OK(sched_setup_logged(c, &prods, blocks, &n));
+    uint32_t slot = cps_chain_controller_head_timestamp(c);
+    const char *abc[] = {"prod.a", "prod.b", "prod.c"};
+    ASSERT_OK(produce_with(c, &prods, ++slot, false, abc, 3, &blocks[n++]));
+    /* eosio alone: each block final at commit, so the usual two round starts */
+    cps_chain_schedules s;
+    while (n < 60) {
+        ASSERT_OK(produce_with(c, &prods, ++slot, false, NULL, 0, &blocks[n++]));
+        ASSERT_OK(cps_chain_controller_get_schedules(c, &s));
+        bool active = s.active.version == 1;
+        cps_chain_schedules_free(&s);
+        if (active) break;
+    }
+    ASSERT_TRUE(slot % 12 == 0 && n < 60);
+    /* three producers propose two of them; two rounds without QCs: nothing moves */
+    const char *bc[] = {"prod.b", "prod.c"};
+    ASSERT_OK(produce_with(c, &prods, ++slot, false, bc, 2, &blocks[n++]));
+    uint32_t proposed_in = cps_chain_controller_head_num(c);
+    for (int k = 0; k < 72; k++)
+        ASSERT_OK(produce_with(c, &prods, ++slot, false, NULL, 0, &blocks[n++]));
+    ASSERT_OK(cps_chain_controller_get_schedules(c, &s));
+    ASSERT_TRUE(s.has_proposed && !s.has_pending && s.active.version == 1);
+    ASSERT_EQ(s.proposed_block_num, proposed_in);
+    cps_chain_schedules_free(&s);
+    /* with a QC claimed in every block, the proposal is final two blocks later and pending at
+     * the next round start */
+    uint32_t pending_slot = 0, active_slot = 0;
+    for (int k = 0; k < 200 && !active_slot; k++) {
+        ASSERT_TRUE(n < 400);
+        ++slot;
+        if (pending_slot && !active_slot) {
+            /* a QC of the active schedule alone is refused while a schedule is pending */
+            cps_name who;
+            ASSERT_OK(cps_chain_controller_scheduled_producer(c, slot, &who, NULL));
+            cps_buf half = {0};
+            ASSERT_OK(qc_on_head(c, &prods, true, &half));
+            ASSERT_OK(cps_chain_controller_start_block(c, slot, who));
+            ASSERT_EQ(cps_chain_controller_set_qc_extension(c, half.data, half.size),
+                      CPS_ERR_BLOCK);
+            ASSERT_CONTAINS(cps_last_error(), "lacks the part of pending schedule 2");
+            cps_buf_free(&half);
+            cps_chain_controller_abort_block(c, NULL, NULL);
+        }
+        ASSERT_OK(produce_with(c, &prods, slot, true, NULL, 0, &blocks[n]));
+        cps_arena a = {0};
+        cps_signed_block blk;
+        ASSERT_OK(cps_abi_signed_block_decode(blocks[n].data, blocks[n].size, &a, &blk));
+        const cps_block_header *h = &blk.signed_header.header;
+        /* the header claims the carried QC: extension 0xC351 = the parent's number */
+        ASSERT_EQ(h->header_extension_count, 1);
+        ASSERT_EQ(h->header_extensions[0].type, CPS_CHAIN_QC_CLAIM_EXTENSION_ID);
+        ASSERT_EQ(cps_load_u32(h->header_extensions[0].data.data),
+                  cps_chain_controller_head_num(c) - 1);
+        if (h->has_new_producers) pending_slot = slot;
+        if (h->schedule_version == 2) active_slot = slot;
+        cps_abi_arena_free(&a);
+        n++;
+    }
+    ASSERT_TRUE(pending_slot && active_slot);
+    ASSERT_EQ(pending_slot % 36, 0);
+    ASSERT_EQ(active_slot, pending_slot + 36); /* the pending block is final within the round */
+    ASSERT_OK(cps_chain_controller_get_schedules(c, &s));
+    ASSERT_TRUE(!s.has_pending && !s.has_proposed && s.active.producer_count == 2);
+    cps_chain_schedules_free(&s);
+    for (int k = 0; k < 10; k++)
+        ASSERT_OK(produce_with(c, &prods, ++slot, true, NULL, 0, &blocks[n++]));
+
+    /* a validator applies the same blocks to the same state; a block whose QC extension was
+     * stripped (its header still claims one) is refused and changes nothing */
+    for (size_t i = 0; i < n; i++) {
+        cps_arena a = {0};
+        cps_signed_block blk;
+        ASSERT_OK(cps_abi_signed_block_decode(blocks[i].data, blocks[i].size, &a, &blk));
+        if (blk.block_extension_count == 1 && i % 25 == 0) {
+            blk.block_extension_count = 0;
+            cps_buf stripped = {0};
+            ASSERT_OK(cps_abi_signed_block_pack(&stripped, &blk));
+            ASSERT_EQ(cps_chain_controller_push_block(b, stripped.data, stripped.size),
+                      CPS_ERR_BLOCK);
+            ASSERT_CONTAINS(cps_last_error(), "QC claim and its QC extension disagree");
+            ASSERT_EQ(cps_chain_controller_head_num(b), cps_chain_controller_head_num(c) -
+                                                            (uint32_t)(n - i));
+            cps_buf_free(&stripped);
+        }
+        cps_abi_arena_free(&a);
+        int rc = cps_chain_controller_push_block(b, blocks[i].data, blocks[i].size);
+        if (rc) fprintf(stderr, "    block %zu: %s\n", i, cps_last_error());
+        ASSERT_OK(rc);
+    }
+    uint8_t ha[32], hb[32];
+    ASSERT_OK(cps_chain_controller_state_hash(c, ha));
+    ASSERT_OK(cps_chain_controller_state_hash(b, hb));
+    ASSERT_MEM_EQ(ha, hb, 32);
+    for (size_t k = 0; k < n; k++) cps_buf_free(&blocks[k]);
+    cps_chain_controller_close(c);
+    cps_chain_controller_close(b);
     ctl_rm_rf(dir);
     ctl_rm_rf(dir2);
     free(dir);

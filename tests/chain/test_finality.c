@@ -434,8 +434,23 @@ TEST(qc_codec_and_verification)
         ASSERT_MSG(cps_chain_qc_decode(enc.data, cut, &a, &qc) == CPS_ERR_TRUNCATED, "cut at %zu",
                    cut);
     }
+    /* bytes after the active part are a pending schedule's part: a stray byte is a truncated
+     * one; an empty part decodes (verification then refuses it), and a byte after it trails */
     cps_buf longer = {0};
     ASSERT_OK(cps_write_bytes(&longer, enc.data, enc.size));
+    ASSERT_OK(cps_write_u8(&longer, 0));
+    ASSERT_EQ(cps_chain_qc_decode(longer.data, longer.size, &a, &qc), CPS_ERR_TRUNCATED);
+    ASSERT_CONTAINS(cps_last_error(), "pending");
+    uint8_t empty_part[6] = {2, 0, 0, 0, 0, 0}; /* version 2, no bitset, no signature */
+    cps_buf_reset(&longer);
+    ASSERT_OK(cps_write_bytes(&longer, enc.data, enc.size));
+    ASSERT_OK(cps_write_bytes(&longer, empty_part, sizeof empty_part));
+    ASSERT_OK(cps_chain_qc_decode(longer.data, longer.size, &a, &qc));
+    ASSERT(qc.has_pending);
+    ASSERT_EQ(qc.pending.schedule_version, 2);
+    ASSERT_EQ(qc.pending.signature_count, 0);
+    ASSERT_EQ(cps_chain_qc_verify(&s.chain_id, &sch, &qc), CPS_ERR_BLOCK);
+    ASSERT_CONTAINS(cps_last_error(), "the block has none");
     ASSERT_OK(cps_write_u8(&longer, 0));
     ASSERT_EQ(cps_chain_qc_decode(longer.data, longer.size, &a, &qc), CPS_ERR_TRAILING);
     uint8_t m[64] = {0};
@@ -1275,6 +1290,303 @@ TEST(median_finality_under_one_second_with_gossiped_votes)
     free(w->heap);
     free(w);
     remove_tmpdir();
+}
+
+/* ---- joint QCs across a schedule change -------------------------------------------------------
+ * 8 keyed producers: version 1 (active) = producers 0..3, version 2 (pending at the root) =
+ * producers 2..6; 2 and 3 are in both with the same keys, 7 is in neither. */
+
+static int joint_sim_init(sim *s)
+{
+    int rc = sim_init(s, 8);
+    s->n = 4; /* node_open registers version 1 with the first n producers */
+    s->root.pending_version = 2;
+    return rc;
+}
+
+static int joint_node_open(const sim *s, node *nd)
+{
+    int rc = node_open(s, nd);
+    cps_chain_finality_schedule v2 = {2, s->prods + 2, 5};
+    if (!rc) rc = cps_chain_finality_set_schedule(nd->fin, &v2);
+    return rc;
+}
+
+TEST(joint_qc_needs_both_schedules)
+{
+    sim s;
+    ASSERT_OK(joint_sim_init(&s));
+    node nd;
+    ASSERT_OK(joint_node_open(&s, &nd));
+    cps_chain_block_facts b = fh_child(&s.root, 5001, s.prods[0].producer_name, 0);
+    ASSERT_OK(add_with_qc(&nd, &b, NULL, NULL, NULL));
+    const cps_chain_fork_entry *be = cps_chain_fork_db_get(nd.db, &b.id);
+    ASSERT(be != NULL);
+    ASSERT_EQ(be->facts.schedule_version, 1);
+    ASSERT_EQ(be->facts.pending_version, 2);
+    cps_chain_finality_result r;
+
+    /* 0 and 1: active only */
+    for (uint32_t p = 0; p < 2; p++) {
+        cps_chain_vote v = vote_of(&s, p, &b);
+        ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v, &r));
+        ASSERT_MSG(r.accepted, "vote %u: %s", p, r.reason);
+        ASSERT(!r.qc_formed);
+    }
+    ASSERT(!cps_chain_finality_has_qc(nd.fin, &b.id));
+    /* 2, in both: the active schedule has its quorum (3 of 4), the pending one 1 of 5 */
+    cps_chain_vote v2 = vote_of(&s, 2, &b);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v2, &r));
+    ASSERT(r.accepted);
+    ASSERT(!r.qc_formed);
+    ASSERT(!cps_chain_finality_has_qc(nd.fin, &b.id));
+    ASSERT(!cps_chain_finality_highest_qc(nd.fin, NULL, NULL));
+    ASSERT_EQ(cps_chain_finality_encode_qc(nd.fin, &b.id, &(cps_buf){0}), CPS_ERR_NOT_FOUND);
+    /* a pending-only producer's name signed with another pending producer's key */
+    cps_chain_vote forged = {
+        .producer = s.prods[4].producer_name, .block_id = b.id, .block_num = b.block_num};
+    ASSERT_OK(cps_chain_vote_sign(&s.chain_id, &s.keys[5], &forged));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &forged, &r));
+    ASSERT(!r.accepted);
+    ASSERT_CONTAINS(r.reason, "bad signature");
+    /* 4 and 5: pending only, 3 of 5 is short of q(5) = 4 */
+    for (uint32_t p = 4; p < 6; p++) {
+        cps_chain_vote v = vote_of(&s, p, &b);
+        ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v, &r));
+        ASSERT_MSG(r.accepted, "vote %u: %s", p, r.reason);
+        ASSERT(!r.qc_formed);
+    }
+    ASSERT(!cps_chain_finality_has_qc(nd.fin, &b.id));
+    ASSERT_EQ(cps_chain_finality_vote_count(nd.fin, &b.id), 5);
+    /* 6: pending 4 of 5, both quorums */
+    cps_chain_vote v6 = vote_of(&s, 6, &b);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v6, &r));
+    ASSERT(r.accepted);
+    ASSERT(r.qc_formed);
+    ASSERT_MEM_EQ(r.qc_block.b, b.id.b, 32);
+    ASSERT(cps_chain_finality_has_qc(nd.fin, &b.id));
+    /* 7 is in neither schedule */
+    cps_chain_vote v7 = vote_of(&s, 7, &b);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v7, &r));
+    ASSERT(!r.accepted);
+    ASSERT_CONTAINS(r.reason, "not a producer");
+    ASSERT_EQ(cps_chain_finality_vote_count(nd.fin, &b.id), 6);
+
+    /* the encoded QC has both parts */
+    cps_buf enc = {0};
+    ASSERT_OK(cps_chain_finality_encode_qc(nd.fin, &b.id, &enc));
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_chain_qc qc;
+    ASSERT_OK(cps_chain_qc_decode(enc.data, enc.size, &a, &qc));
+    ASSERT_MEM_EQ(qc.block_id.b, b.id.b, 32);
+    ASSERT_EQ(qc.schedule_version, 1);
+    ASSERT_EQ(qc.signature_count, 3);
+    ASSERT_EQ(qc.bitset_len, 1);
+    ASSERT_EQ(qc.bitset[0], 0x07); /* producers 0, 1, 2 */
+    ASSERT(qc.has_pending);
+    ASSERT_EQ(qc.pending.schedule_version, 2);
+    ASSERT_EQ(qc.pending.signature_count, 4);
+    ASSERT_EQ(qc.pending.bitset_len, 1);
+    ASSERT_EQ(qc.pending.bitset[0], 0x1d); /* producers 2, 4, 5, 6 = version 2's 0, 2, 3, 4 */
+    cps_chain_finality_schedule act = {1, s.prods, 4}, pen = {2, s.prods + 2, 5};
+    ASSERT_OK(cps_chain_qc_verify_joint(&s.chain_id, &act, &pen, &qc));
+    ASSERT_EQ(cps_chain_qc_verify_joint(&s.chain_id, &act, NULL, &qc), CPS_ERR_BLOCK);
+    ASSERT_CONTAINS(cps_last_error(), "the block has none");
+    ASSERT_EQ(cps_chain_qc_verify(&s.chain_id, &act, &qc), CPS_ERR_BLOCK);
+    cps_chain_qc active_only = qc;
+    active_only.has_pending = false;
+    ASSERT_EQ(cps_chain_qc_verify_joint(&s.chain_id, &act, &pen, &active_only), CPS_ERR_BLOCK);
+    ASSERT_CONTAINS(cps_last_error(), "lacks the part");
+    /* the pending part's signatures are checked against the pending schedule's keys */
+    cps_chain_qc swapped = qc;
+    cps_signature psigs[4];
+    memcpy(psigs, qc.pending.signatures, sizeof psigs);
+    psigs[1] = qc.pending.signatures[2];
+    psigs[2] = qc.pending.signatures[1];
+    swapped.pending.signatures = psigs;
+    ASSERT_EQ(cps_chain_qc_verify_joint(&s.chain_id, &act, &pen, &swapped), CPS_ERR_BLOCK);
+    ASSERT_CONTAINS(cps_last_error(), "pending producer 2");
+    /* the pending part against the active schedule (versions swapped) is refused */
+    ASSERT_EQ(cps_chain_qc_verify_joint(&s.chain_id, &pen, &act, &qc), CPS_ERR_BLOCK);
+
+    /* a second node learns QC(B) from a child carrying it, with its 6 voters */
+    node n2;
+    ASSERT_OK(joint_node_open(&s, &n2));
+    ASSERT_OK(add_with_qc(&n2, &b, NULL, NULL, NULL));
+    cps_chain_block_facts c = fh_child(&b, 5002, s.prods[1].producer_name, 0);
+    ASSERT_OK(add_with_qc(&n2, &c, &nd, &b.id, &r));
+    ASSERT(r.qc_formed);
+    ASSERT_MEM_EQ(r.qc_block.b, b.id.b, 32);
+    ASSERT(cps_chain_finality_has_qc(n2.fin, &b.id));
+    ASSERT_EQ(cps_chain_fork_db_get(n2.db, &c.id)->facts.pending_version, 2);
+    ASSERT_EQ(cps_chain_finality_vote_count(n2.fin, &b.id), 6);
+    /* the merged signatures re-encode to the same QC */
+    cps_buf enc2 = {0};
+    ASSERT_OK(cps_chain_finality_encode_qc(n2.fin, &b.id, &enc2));
+    ASSERT_EQ(enc2.size, enc.size);
+    ASSERT_MEM_EQ(enc2.data, enc.data, enc.size);
+    /* exactly 0, 1, 2, 4, 5, 6 were counted: their votes are duplicates, 3's is new */
+    const uint32_t counted[] = {0, 1, 2, 4, 5, 6};
+    for (size_t i = 0; i < CPS_ARRAY_LEN(counted); i++) {
+        cps_chain_vote v = vote_of(&s, counted[i], &b);
+        ASSERT_OK(cps_chain_finality_on_vote(n2.fin, &v, &r));
+        ASSERT_MSG(!r.accepted, "producer %u counted twice", counted[i]);
+        ASSERT_CONTAINS(r.reason, "duplicate");
+    }
+    cps_chain_vote v3 = vote_of(&s, 3, &b);
+    ASSERT_OK(cps_chain_finality_on_vote(n2.fin, &v3, &r));
+    ASSERT(r.accepted);
+    ASSERT_EQ(cps_chain_finality_vote_count(n2.fin, &b.id), 7);
+
+    /* a third node refuses a child carrying only the active part of QC(B) */
+    node n3;
+    ASSERT_OK(joint_node_open(&s, &n3));
+    ASSERT_OK(add_with_qc(&n3, &b, NULL, NULL, NULL));
+    cps_buf enc3 = {0};
+    ASSERT_OK(cps_chain_qc_encode(&enc3, &active_only));
+    ASSERT(enc3.size < enc.size);
+    cps_chain_qc q3;
+    ASSERT_OK(cps_chain_qc_decode(enc3.data, enc3.size, &a, &q3));
+    ASSERT(!q3.has_pending);
+    ASSERT_OK(cps_chain_fork_db_add(n3.db, &c, NULL, 0, NULL));
+    ASSERT_EQ(cps_chain_finality_on_block(n3.fin, &c.id, &q3, NULL, &r), CPS_ERR_BLOCK);
+    ASSERT_CONTAINS(cps_last_error(), "lacks the part");
+    ASSERT(!cps_chain_finality_has_qc(n3.fin, &b.id));
+    ASSERT_EQ(cps_chain_finality_vote_count(n3.fin, &b.id), 0);
+
+    cps_abi_arena_free(&a);
+    cps_buf_free(&enc);
+    cps_buf_free(&enc2);
+    cps_buf_free(&enc3);
+    node_close(&nd);
+    node_close(&n2);
+    node_close(&n3);
+}
+
+TEST(voter_votes_when_only_in_the_pending_schedule)
+{
+    ASSERT(make_tmpdir() != NULL);
+    char path5[200], path7[200], path0[200];
+    snprintf(path5, sizeof path5, "%s/vote-5.dat", tmpdir);
+    snprintf(path7, sizeof path7, "%s/vote-7.dat", tmpdir);
+    snprintf(path0, sizeof path0, "%s/vote-0.dat", tmpdir);
+    sim s;
+    ASSERT_OK(joint_sim_init(&s));
+    node nd;
+    ASSERT_OK(joint_node_open(&s, &nd));
+    cps_chain_block_facts b = fh_child(&s.root, 5001, s.prods[0].producer_name, 0);
+    cps_chain_block_facts d = fh_child(&b, 5002, s.prods[1].producer_name, 0);
+    d.schedule_version = 2; /* activates version 2: no pending schedule any more */
+    ASSERT_OK(add_with_qc(&nd, &b, NULL, NULL, NULL));
+    ASSERT_OK(add_with_qc(&nd, &d, NULL, NULL, NULL));
+    ASSERT_EQ(cps_chain_fork_db_get(nd.db, &b.id)->facts.pending_version, 2);
+    ASSERT_EQ(cps_chain_fork_db_get(nd.db, &d.id)->facts.pending_version, 0);
+
+    /* producer 5 is only in B's pending schedule: it votes, and the vote counts */
+    cps_chain_voter *v5, *v7, *v0;
+    ASSERT_OK(cps_chain_voter_open(path5, s.prods[5].producer_name, &s.keys[5], &v5));
+    cps_chain_vote vote;
+    ASSERT_OK(cps_chain_voter_decide(v5, nd.fin, &b.id, &vote));
+    ASSERT_U64_EQ(vote.producer, s.prods[5].producer_name);
+    ASSERT_MEM_EQ(vote.block_id.b, b.id.b, 32);
+    ASSERT_EQ(vote.block_num, 1001);
+    ASSERT_OK(cps_chain_vote_verify(&s.chain_id, &s.prods[5].block_signing_key, &vote));
+    cps_chain_voter_state st;
+    cps_chain_voter_get_state(v5, &st);
+    ASSERT_EQ(st.last_vote_num, 1001);
+    cps_chain_finality_result r;
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &vote, &r));
+    ASSERT_MSG(r.accepted, "%s", r.reason);
+    ASSERT_EQ(cps_chain_finality_vote_count(nd.fin, &b.id), 1);
+    /* and in D's active schedule (version 2) as well */
+    ASSERT_OK(cps_chain_voter_decide(v5, nd.fin, &d.id, &vote));
+    ASSERT_MEM_EQ(vote.block_id.b, d.id.b, 32);
+
+    /* producer 7 is in neither: refused, nothing persisted */
+    ASSERT_OK(cps_chain_voter_open(path7, s.prods[7].producer_name, &s.keys[7], &v7));
+    ASSERT_EQ(cps_chain_voter_decide(v7, nd.fin, &b.id, &vote), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "not a producer");
+    cps_chain_voter_get_state(v7, &st);
+    ASSERT_EQ(st.last_vote_num, 0);
+    ASSERT(access(path7, F_OK) != 0);
+
+    /* producer 0 (only in version 1) may vote on B but not on D, which has no pending schedule */
+    ASSERT_OK(cps_chain_voter_open(path0, s.prods[0].producer_name, &s.keys[0], &v0));
+    ASSERT_EQ(cps_chain_voter_decide(v0, nd.fin, &d.id, &vote), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "not a producer");
+    ASSERT_OK(cps_chain_voter_decide(v0, nd.fin, &b.id, &vote));
+
+    cps_chain_voter_close(v5);
+    cps_chain_voter_close(v7);
+    cps_chain_voter_close(v0);
+    node_close(&nd);
+    remove_tmpdir();
+}
+
+/* A producer whose key differs between the two schedules: its vote signed with one key counts in
+ * that schedule, a second vote with the other key counts in the other; a carried QC with both
+ * signatures completes the quorum on a node that only sees the block. */
+TEST(a_producer_with_another_key_in_the_pending_schedule_counts_in_both)
+{
+    sim s;
+    ASSERT_OK(joint_sim_init(&s));
+    /* version 2 lists producer 2 with producer 7's key */
+    cps_producer_key v2p[5];
+    memcpy(v2p, s.prods + 2, sizeof v2p);
+    v2p[0].block_signing_key = s.prods[7].block_signing_key;
+    node nd, n2;
+    ASSERT_OK(node_open(&s, &nd));
+    ASSERT_OK(node_open(&s, &n2));
+    cps_chain_finality_schedule v2 = {2, v2p, 5};
+    ASSERT_OK(cps_chain_finality_set_schedule(nd.fin, &v2));
+    ASSERT_OK(cps_chain_finality_set_schedule(n2.fin, &v2));
+    cps_chain_block_facts b = fh_child(&s.root, 5001, s.prods[0].producer_name, 0);
+    ASSERT_OK(add_with_qc(&nd, &b, NULL, NULL, NULL));
+    cps_chain_finality_result r;
+    uint32_t order[] = {0, 1, 2, 4, 5, 6};
+    for (size_t k = 0; k < 6; k++) {
+        cps_chain_vote v = vote_of(&s, order[k], &b);
+        ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v, &r));
+        ASSERT_MSG(r.accepted, "vote %u: %s", order[k], r.reason);
+    }
+    /* producer 2 counted in the active schedule only: pending 3 of 5, q(5) = 4 */
+    ASSERT(!cps_chain_finality_has_qc(nd.fin, &b.id));
+    cps_chain_vote again = vote_of(&s, 2, &b);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &again, &r));
+    ASSERT(!r.accepted);
+    ASSERT_CONTAINS(r.reason, "duplicate");
+    /* its vote signed with its version-2 key */
+    cps_chain_vote other = {
+        .producer = s.prods[2].producer_name, .block_id = b.id, .block_num = b.block_num};
+    ASSERT_OK(cps_chain_vote_sign(&s.chain_id, &s.keys[7], &other));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &other, &r));
+    ASSERT_MSG(r.accepted, "%s", r.reason);
+    ASSERT(r.qc_formed);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &other, &r));
+    ASSERT(!r.accepted);
+    ASSERT_CONTAINS(r.reason, "duplicate");
+    /* the QC carries each signature in its own part and verifies; a node that only sees the
+     * child carrying it learns QC(B) */
+    cps_buf enc = {0};
+    ASSERT_OK(cps_chain_finality_encode_qc(nd.fin, &b.id, &enc));
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_chain_qc qc;
+    ASSERT_OK(cps_chain_qc_decode(enc.data, enc.size, &a, &qc));
+    cps_chain_finality_schedule v1 = {1, s.prods, 4};
+    ASSERT_OK(cps_chain_qc_verify_joint(&s.chain_id, &v1, &v2, &qc));
+    ASSERT_EQ(qc.pending.signature_count, 4);
+    ASSERT_OK(add_with_qc(&n2, &b, NULL, NULL, NULL));
+    cps_chain_block_facts c = fh_child(&b, 5002, s.prods[1].producer_name, 0);
+    ASSERT_OK(add_with_qc(&n2, &c, &nd, &b.id, &r));
+    ASSERT(r.qc_formed);
+    ASSERT(cps_chain_finality_has_qc(n2.fin, &b.id));
+    ASSERT_EQ(cps_chain_finality_vote_count(n2.fin, &b.id), 7);
+    cps_abi_arena_free(&a);
+    cps_buf_free(&enc);
+    node_close(&nd);
+    node_close(&n2);
 }
 
 int main(int argc, char **argv)

@@ -327,6 +327,95 @@ TEST(rebuild_from_raw_reversible_blocks_in_any_order)
         cps_buf_free(&raw[i]);
 }
 
+/* The pending schedule version of each entry, derived from its parent when it is added: an
+ * announcement sets it, the activation of the pending schedule clears it, otherwise it is the
+ * parent's; cps_chain_block_facts_parent_pending steps back from child to parent. */
+TEST(pending_schedule_version_follows_announcements_and_activation)
+{
+    cps_chain_block_facts root = fh_root(200, 2000);
+    cps_chain_fork_db *db;
+    ASSERT_OK(cps_chain_fork_db_open(&root, NULL, &db));
+    cps_chain_block_facts a = fh_child(&root, 2001, P(0), 0);
+    a.pending_version = 9; /* the caller's value is not trusted: the db derives it */
+    cps_chain_block_facts b = fh_child(&a, 2002, P(1), 0);
+    b.announced_version = 2;
+    cps_chain_block_facts c = fh_child(&b, 2003, P(2), 0);
+    cps_chain_block_facts d = fh_child(&c, 2004, P(3), 0);
+    d.schedule_version = 2; /* activates the pending schedule */
+    cps_chain_block_facts e = fh_child(&d, 2005, P(0), 0);
+    e.announced_version = 3;
+    cps_chain_block_facts f = fh_child(&c, 2006, P(1), 1); /* activation and announcement at once */
+    f.schedule_version = 2;
+    f.announced_version = 3;
+    const cps_chain_block_facts *all[] = {&a, &b, &c, &d, &e, &f};
+    const uint32_t want[] = {0, 2, 2, 0, 3, 3};
+    for (size_t i = 0; i < CPS_ARRAY_LEN(all); i++)
+        ASSERT_OK(cps_chain_fork_db_add(db, all[i], NULL, 0, NULL));
+    const cps_chain_fork_entry *got[CPS_ARRAY_LEN(all)];
+    for (size_t i = 0; i < CPS_ARRAY_LEN(all); i++) {
+        got[i] = cps_chain_fork_db_get(db, &all[i]->id);
+        ASSERT(got[i] != NULL);
+        ASSERT_MSG(got[i]->facts.pending_version == want[i], "block %zu: pending %u, expected %u",
+                   i, got[i]->facts.pending_version, want[i]);
+        /* the derivation is the public one */
+        const cps_chain_fork_entry *parent = cps_chain_fork_db_get(db, &all[i]->previous);
+        ASSERT(parent != NULL);
+        ASSERT_EQ(cps_chain_block_facts_pending(&parent->facts, &got[i]->facts), want[i]);
+    }
+    const cps_chain_fork_entry *ra = got[0], *rb = got[1], *rc = got[2], *rd = got[3],
+                               *re = got[4], *rf = got[5];
+    ASSERT_EQ(cps_chain_fork_db_root(db)->facts.pending_version, 0);
+    /* the other facts are kept as given */
+    ASSERT_EQ(rb->facts.announced_version, 2);
+    ASSERT_EQ(rd->facts.schedule_version, 2);
+    ASSERT_EQ(rf->facts.announced_version, 3);
+
+    /* the reverse step, from each child back to its parent: D->C->B->A->root, E->D, F->C */
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&rc->facts, &rd->facts, rd->facts.pending_version),
+              rc->facts.pending_version);
+    ASSERT_EQ(rc->facts.pending_version, 2);
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&rb->facts, &rc->facts, rc->facts.pending_version),
+              rb->facts.pending_version);
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&ra->facts, &rb->facts, rb->facts.pending_version),
+              ra->facts.pending_version);
+    ASSERT_EQ(ra->facts.pending_version, 0);
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&cps_chain_fork_db_root(db)->facts, &ra->facts,
+                                                   ra->facts.pending_version),
+              0);
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&rd->facts, &re->facts, re->facts.pending_version),
+              rd->facts.pending_version);
+    ASSERT_EQ(cps_chain_block_facts_parent_pending(&rc->facts, &rf->facts, rf->facts.pending_version),
+              rc->facts.pending_version);
+    /* ... and the walk from D down to the root gives every entry's stored pending version */
+    const cps_chain_fork_entry *cur = rd;
+    uint32_t pending = rd->facts.pending_version;
+    int steps = 0;
+    while (cur != cps_chain_fork_db_root(db)) {
+        const cps_chain_fork_entry *parent = cps_chain_fork_db_get(db, &cur->facts.previous);
+        ASSERT(parent != NULL);
+        pending = cps_chain_block_facts_parent_pending(&parent->facts, &cur->facts, pending);
+        ASSERT_EQ(pending, parent->facts.pending_version);
+        cur = parent;
+        steps++;
+    }
+    ASSERT_EQ(steps, 4);
+    cps_chain_fork_db_close(db);
+
+    /* a root with a pending schedule hands it to a plain child, and on until an activation */
+    cps_chain_block_facts root5 = fh_root(300, 3000);
+    root5.pending_version = 5;
+    ASSERT_OK(cps_chain_fork_db_open(&root5, NULL, &db));
+    ASSERT_EQ(cps_chain_fork_db_root(db)->facts.pending_version, 5);
+    cps_chain_block_facts k1 = fh_child(&root5, 3001, P(0), 0);
+    cps_chain_block_facts k2 = fh_child(&k1, 3002, P(1), 0);
+    k2.schedule_version = 5;
+    ASSERT_OK(cps_chain_fork_db_add(db, &k1, NULL, 0, NULL));
+    ASSERT_OK(cps_chain_fork_db_add(db, &k2, NULL, 0, NULL));
+    ASSERT_EQ(cps_chain_fork_db_get(db, &k1.id)->facts.pending_version, 5);
+    ASSERT_EQ(cps_chain_fork_db_get(db, &k2.id)->facts.pending_version, 0);
+    cps_chain_fork_db_close(db);
+}
+
 int main(int argc, char **argv)
 {
     return test_main(argc, argv);

@@ -245,6 +245,49 @@ static int decode_header(const cps_bytes *raw, cps_arena *a, cps_block_header *h
     return 0;
 }
 
+/* True when an honest voter could have cast both votes: one is after the other in both slot
+ * and height. */
+static bool votes_in_order(uint32_t slot_a, uint32_t num_a, uint32_t slot_b, uint32_t num_b)
+{
+    return (slot_a < slot_b && num_a < num_b) || (slot_b < slot_a && num_b < num_a);
+}
+
+static int verify_vote_order(const cps_checksum256 *chain_id, const cps_public_key *key,
+                             const cps_chain_evidence *e)
+{
+    uint32_t slot[2];
+    for (int i = 0; i < 2; i++) {
+        const cps_chain_vote *v = &e->vote[i];
+        if (v->producer != e->producer)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: a vote by another producer");
+        cps_arena a;
+        cps_abi_arena_init(&a);
+        cps_block_header h;
+        cps_checksum256 id;
+        int rc = decode_header(&e->block[i].header, &a, &h, (char)('a' + i));
+        if (!rc) rc = cps_abi_block_id(&h, &id);
+        slot[i] = h.timestamp;
+        cps_abi_arena_free(&a);
+        if (rc) return rc;
+        if (memcmp(id.b, v->block_id.b, 32) != 0)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: header %c is not the voted block's",
+                            'a' + i);
+        if (cps_abi_block_num_from_id(&v->block_id) != v->block_num)
+            return cps_fail(CPS_ERR_FORMAT,
+                            "evidence: a vote's number disagrees with its block id");
+        if (cps_chain_vote_verify(chain_id, key, v))
+            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote %c is not signed by the key", 'a' + i);
+    }
+    if (memcmp(e->vote[0].block_id.b, e->vote[1].block_id.b, 32) == 0)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: both votes are for one block");
+    if (votes_in_order(slot[0], e->vote[0].block_num, slot[1], e->vote[1].block_num))
+        return cps_fail(CPS_ERR_FORMAT,
+                        "evidence: votes at (slot %u, block %u) and (slot %u, block %u) are in "
+                        "order",
+                        slot[0], e->vote[0].block_num, slot[1], e->vote[1].block_num);
+    return 0;
+}
+
 int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_key *key,
                               const cps_chain_evidence *e)
 {
@@ -269,6 +312,7 @@ int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_
             return cps_fail(CPS_ERR_CRYPTO, "evidence: vote b is not signed by the key");
         return 0;
     }
+    if (e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER) return verify_vote_order(chain_id, key, e);
     if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
         return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", e->kind);
     cps_arena a;
@@ -298,16 +342,22 @@ int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_
 
 int cps_chain_evidence_encode(cps_buf *b, const cps_chain_evidence *e)
 {
-    if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE && e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
+    if (e->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || e->kind > CPS_CHAIN_EVIDENCE_VOTE_ORDER)
         return cps_fail(CPS_ERR_INVALID_ARG, "evidence kind %u", e->kind);
     cps_write_u8(b, e->kind);
     cps_write_u64(b, e->producer);
     cps_public_key_pack(b, &e->key);
     for (int i = 0; i < 2; i++) {
-        if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+        if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
             cps_write_bytes(b, e->vote[i].block_id.b, 32);
             cps_write_u32(b, e->vote[i].block_num);
             cps_signature_pack(b, &e->vote[i].signature);
+            if (e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER) {
+                if (e->block[i].header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+                    return cps_fail(CPS_ERR_INVALID_ARG, "evidence header of %zu bytes",
+                                    e->block[i].header.size);
+                cps_write_blob(b, e->block[i].header.data, e->block[i].header.size);
+            }
         } else {
             if (e->block[i].header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
                 return cps_fail(CPS_ERR_INVALID_ARG, "evidence header of %zu bytes",
@@ -329,15 +379,21 @@ int cps_chain_evidence_decode(const uint8_t *data, size_t n, cps_chain_evidence 
     if (!rc) rc = cps_read_u64(&r, &out->producer);
     if (!rc) rc = cps_public_key_unpack(&r, &out->key);
     if (rc) return cps_fail_prefix(rc, "evidence header");
-    if (out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE && out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
+    if (out->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || out->kind > CPS_CHAIN_EVIDENCE_VOTE_ORDER)
         return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", out->kind);
     for (int i = 0; i < 2 && !rc; i++) {
-        if (out->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+        if (out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
             cps_chain_vote *v = &out->vote[i];
             v->producer = out->producer;
             rc = cps_read_bytes(&r, v->block_id.b, 32);
             if (!rc) rc = cps_read_u32(&r, &v->block_num);
             if (!rc) rc = cps_signature_unpack(&r, &v->signature);
+            cps_bytes *hb = &out->block[i].header;
+            if (!rc && out->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+                rc = cps_read_blob(&r, &hb->data, &hb->size);
+            if (!rc && hb->size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+                return cps_fail(CPS_ERR_LIMIT, "evidence side %c: header of %zu bytes", 'a' + i,
+                                hb->size);
         } else {
             cps_chain_signed_header_proof *p = &out->block[i];
             rc = cps_read_blob(&r, &p->header.data, &p->header.size);
@@ -399,6 +455,21 @@ typedef struct evidence_rec {
 
 #define EVIDENCE_MAX 1024
 
+/* A producer's (key's) most recent counted votes, to spot votes out of order (evidence kind 3). */
+#define RECENT_VOTES 16
+#define HISTORY_MAX 256 /* producer-key pairs followed: two schedules of at most 125 */
+typedef struct recent_vote {
+    cps_checksum256 id;
+    uint32_t slot, num;
+    cps_signature sig;
+} recent_vote;
+typedef struct voter_history {
+    cps_name producer;
+    cps_public_key key;
+    uint32_t next, count;
+    recent_vote v[RECENT_VOTES];
+} voter_history;
+
 struct cps_chain_finality {
     cps_checksum256 chain_id;
     cps_chain_fork_db *db;
@@ -412,6 +483,8 @@ struct cps_chain_finality {
     uint32_t pending_count, pending_next;
     evidence_rec *evidence;
     uint32_t evidence_count;
+    voter_history *history; /* HISTORY_MAX entries, allocated on first use */
+    uint32_t history_count;
 };
 
 static void tally_free(void *ctx, void *user)
@@ -457,6 +530,7 @@ void cps_chain_finality_close(cps_chain_finality *f)
         free(f->evidence[i].header_copy[1]);
     }
     free(f->evidence);
+    free(f->history);
     free(f->pending);
     free(f);
 }
@@ -584,7 +658,7 @@ static void set_reason(cps_chain_finality_result *res, const char *reason)
 static bool same_pair(const cps_chain_evidence *x, const cps_chain_evidence *y)
 {
     if (x->kind != y->kind || x->producer != y->producer) return false;
-    if (x->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
+    if (x->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
         const uint8_t *a0 = x->vote[0].block_id.b, *a1 = x->vote[1].block_id.b;
         const uint8_t *b0 = y->vote[0].block_id.b, *b1 = y->vote[1].block_id.b;
         return (!memcmp(a0, b0, 32) && !memcmp(a1, b1, 32)) ||
@@ -615,7 +689,7 @@ static void add_evidence(cps_chain_finality *f, const cps_chain_evidence *e,
     evidence_rec *r = &f->evidence[f->evidence_count];
     memset(r, 0, sizeof *r);
     r->e = *e;
-    if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
+    if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
         for (int i = 0; i < 2; i++) {
             r->header_copy[i] = malloc(e->block[i].header.size ? e->block[i].header.size : 1);
             if (!r->header_copy[i]) {
@@ -630,8 +704,9 @@ static void add_evidence(cps_chain_finality *f, const cps_chain_evidence *e,
     char name[16];
     cps_abi_name_to_string(e->producer, name);
     cps_log_warn("finality", "evidence: %s signed two %s", name,
-                 e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE ? "votes at one height"
-                                                           : "blocks for one slot");
+                 e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE   ? "votes at one height"
+                 : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER ? "votes out of order"
+                                                             : "blocks for one slot");
     if (res) res->evidence = true;
 }
 
@@ -657,6 +732,61 @@ static void check_double_vote(cps_chain_finality *f, const cps_chain_fork_entry 
         add_evidence(f, &ev, res);
     }
     free(same);
+}
+
+/* The packed header at the start of an entry's raw signed block (borrowed), or false. */
+static bool entry_header(const cps_chain_fork_entry *e, cps_bytes *out)
+{
+    if (!e || !e->block) return false;
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_reader r = cps_reader_make(e->block, e->block_size);
+    cps_block_header h;
+    bool ok = cps_abi_block_header_unpack(&r, &a, &h) == 0;
+    cps_abi_arena_free(&a);
+    cps_clear_error();
+    out->data = e->block;
+    out->size = r.pos;
+    return ok;
+}
+
+/* A new vote by producer (signed with key) on entry e against its recent votes: a pair that is
+ * not in order in both slot and height is evidence kind 3 (votes at one height are kind 1's). */
+static void check_vote_order(cps_chain_finality *f, const cps_chain_fork_entry *e,
+                             cps_name producer, const cps_public_key *key,
+                             const cps_signature *sig, cps_chain_finality_result *res)
+{
+    voter_history *h = NULL;
+    for (uint32_t i = 0; i < f->history_count && !h; i++)
+        if (f->history[i].producer == producer && !cps_public_key_compare(&f->history[i].key, key))
+            h = &f->history[i];
+    if (!h) {
+        if (!f->history) f->history = calloc(HISTORY_MAX, sizeof *f->history);
+        if (!f->history || f->history_count == HISTORY_MAX) return; /* best effort */
+        h = &f->history[f->history_count++];
+        h->producer = producer;
+        h->key = *key;
+    }
+    cps_bytes eh;
+    bool have_eh = entry_header(e, &eh);
+    for (uint32_t i = 0; i < h->count && have_eh; i++) {
+        const recent_vote *rv = &h->v[i];
+        if (rv->num == e->facts.block_num ||
+            votes_in_order(rv->slot, rv->num, e->facts.timestamp, e->facts.block_num))
+            continue;
+        cps_bytes oh;
+        if (!entry_header(cps_chain_fork_db_get(f->db, &rv->id), &oh)) continue;
+        cps_chain_evidence ev = {
+            .kind = CPS_CHAIN_EVIDENCE_VOTE_ORDER, .producer = producer, .key = *key};
+        ev.vote[0] = (cps_chain_vote){producer, rv->id, rv->num, rv->sig};
+        ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
+        ev.block[0].header = oh;
+        ev.block[1].header = eh;
+        add_evidence(f, &ev, res);
+    }
+    h->v[h->next] = (recent_vote){e->facts.id, e->facts.timestamp, e->facts.block_num, *sig};
+    h->next = (h->next + 1) % RECENT_VOTES;
+    if (h->count < RECENT_VOTES) h->count++;
 }
 
 static void check_double_block(cps_chain_finality *f, const cps_chain_fork_entry *e, const tally *t,
@@ -765,6 +895,7 @@ static int add_vote(cps_chain_finality *f, const cps_chain_fork_entry *e, tally 
     }
     const cps_producer_key *pk = idx != NO_INDEX ? &s->producers[idx] : &ps->producers[pidx];
     check_double_vote(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
+    check_vote_order(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
     tally_vote *tv = &t->votes[t->count++];
     tv->producer = pk->producer_name;
     tv->index = (uint8_t)idx;

@@ -302,6 +302,10 @@ CPS_MUST_USE int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
  * Evidence: records a third party can check with the producer's public key and the chain id.
  *
  *   kind 1, double vote: two votes by one producer for different blocks at one block_num.
+ *   kind 3, votes out of order: two votes by one producer for blocks X, Y with the headers of
+ *     both, where neither is after the other in both slot and height (an honest voter's votes
+ *     rise in both: the monotony rule). Covers two votes at one slot for blocks of different
+ *     heights and crossing pairs (a later slot at a lower height); votes at one height are kind 1.
  *   kind 2, double block: two block headers signed by one producer for one slot. The record
  *     carries what the signature covers: EOSIO's block signing digest is
  *     sha256(sha256(sha256(header) || blockroot_merkle_root) || schedule_hash), so each side
@@ -311,10 +315,12 @@ CPS_MUST_USE int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
  *     vote side:   block_id[32] | block_num u32 | signature
  *     block side:  header bytes (varuint32 length, <= 64 KiB) | signature |
  *                  blockroot_merkle_root[32] | schedule_hash[32]
+ *     kind 3 side: vote side | header bytes of the voted block (varuint32 length, <= 64 KiB)
  * ========================================================================================== */
 enum cps_chain_evidence_kind {
     CPS_CHAIN_EVIDENCE_DOUBLE_VOTE = 1,
     CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK = 2,
+    CPS_CHAIN_EVIDENCE_VOTE_ORDER = 3,
 };
 #define CPS_CHAIN_EVIDENCE_HEADER_MAX (64u * 1024u)
 
@@ -331,7 +337,7 @@ typedef struct cps_chain_evidence {
     cps_name producer;
     cps_public_key key; /* the key the producer had in the schedule (informative; verify checks) */
     cps_chain_vote vote[2];
-    cps_chain_signed_header_proof block[2];
+    cps_chain_signed_header_proof block[2]; /* kind 3: only .header (the voted block's) */
 } cps_chain_evidence;
 
 /* The digest a producer signs for a block (controller's block_header_state::sig_digest). */

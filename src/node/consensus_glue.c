@@ -95,12 +95,21 @@ static json_t *evidence_json(const cps_chain_evidence *e)
     if (cps_chain_evidence_encode(&packed, e) == 0 && !packed.failed)
         hex = hex_json(packed.data, packed.size);
     cps_buf_free(&packed);
-    bool vote = e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE;
-    json_t *a = vote ? vote_json(&e->vote[0]) : block_side_json(&e->block[0]);
-    json_t *b = vote ? vote_json(&e->vote[1]) : block_side_json(&e->block[1]);
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "kind", vote ? "double_vote" : "double_block",
-                     "producer", producer, "key", key, "a", a ? a : json_null(), "b",
-                     b ? b : json_null(), "packed", hex ? hex : json_null());
+    bool block = e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK;
+    json_t *side[2];
+    for (int i = 0; i < 2; i++) {
+        side[i] = block ? block_side_json(&e->block[i]) : vote_json(&e->vote[i]);
+        /* votes out of order: each vote with the header of the block it is for */
+        if (side[i] && e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+            json_object_set_new(side[i], "header",
+                                hex_json(e->block[i].header.data, e->block[i].header.size));
+    }
+    const char *kind = block ? "double_block"
+                       : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER ? "vote_order"
+                                                                  : "double_vote";
+    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "kind", kind, "producer", producer, "key", key,
+                     "a", side[0] ? side[0] : json_null(), "b", side[1] ? side[1] : json_null(),
+                     "packed", hex ? hex : json_null());
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -1589,6 +1589,109 @@ TEST(a_producer_with_another_key_in_the_pending_schedule_counts_in_both)
     node_close(&n2);
 }
 
+/* Votes out of order (kind 3): a producer's two votes where neither is after the other in both
+ * slot and height — a crossing pair and two votes at one slot — leave records anyone checks
+ * with the headers, the chain id and the key; votes that rise in both leave none. */
+TEST(votes_out_of_order_leave_checkable_evidence)
+{
+    sim s;
+    ASSERT_OK(sim_init(&s, 4));
+    node nd;
+    ASSERT_OK(node_open(&s, &nd));
+    /* root(5000) <- a1(5001) <- a2(5002); root <- x(5003, height 1001); root <- y(5002, 1001) */
+    cps_buf ra1 = {0}, ra2 = {0}, rx = {0}, ry = {0};
+    cps_checksum256 a1, a2, x, y;
+    ASSERT_OK(fh_raw_block(&s.root.id, 5001, s.prods[0].producer_name, 1, NULL, &s.keys[0], &ra1,
+                           &a1, NULL, NULL));
+    ASSERT_OK(fh_raw_block(&a1, 5002, s.prods[0].producer_name, 1, NULL, &s.keys[0], &ra2, &a2,
+                           NULL, NULL));
+    ASSERT_OK(fh_raw_block(&s.root.id, 5003, s.prods[1].producer_name, 1, NULL, &s.keys[1], &rx,
+                           &x, NULL, NULL));
+    ASSERT_OK(fh_raw_block(&s.root.id, 5002, s.prods[2].producer_name, 1, NULL, &s.keys[2], &ry,
+                           &y, NULL, NULL));
+    cps_chain_finality_result r;
+    cps_buf *raws[] = {&ra1, &ra2, &rx, &ry};
+    for (int i = 0; i < 4; i++) {
+        ASSERT_OK(cps_chain_fork_db_add_block(nd.db, raws[i]->data, raws[i]->size, NULL));
+        ASSERT_OK(cps_chain_finality_on_raw_block(nd.fin, raws[i]->data, raws[i]->size, NULL, &r));
+    }
+    const cps_chain_block_facts *fa1 = &cps_chain_fork_db_get(nd.db, &a1)->facts;
+    const cps_chain_block_facts *fa2 = &cps_chain_fork_db_get(nd.db, &a2)->facts;
+    const cps_chain_block_facts *fx = &cps_chain_fork_db_get(nd.db, &x)->facts;
+    const cps_chain_block_facts *fy = &cps_chain_fork_db_get(nd.db, &y)->facts;
+    /* honest: producer 0 votes a1, then a2 (both slot and height rise) */
+    cps_chain_vote h1 = vote_of(&s, 0, fa1), h2 = vote_of(&s, 0, fa2);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &h1, &r));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &h2, &r));
+    ASSERT(!r.evidence);
+    ASSERT_EQ(cps_chain_finality_evidence_count(nd.fin), 0);
+    /* producer 3: a2 (5002, 1002), then x (5003, 1001): a later slot at a lower height */
+    cps_chain_vote c1 = vote_of(&s, 3, fa2), c2 = vote_of(&s, 3, fx);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &c1, &r));
+    ASSERT(!r.evidence);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &c2, &r));
+    ASSERT(r.evidence);
+    ASSERT_EQ(cps_chain_finality_evidence_count(nd.fin), 1);
+    /* producer 2: y (5002, 1001) and a2 (5002, 1002): one slot, two heights */
+    cps_chain_vote d1 = vote_of(&s, 2, fy), d2 = vote_of(&s, 2, fa2);
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &d1, &r));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &d2, &r));
+    ASSERT(r.evidence);
+    ASSERT_EQ(cps_chain_finality_evidence_count(nd.fin), 2);
+    const uint32_t who[2] = {3, 2};
+    for (size_t k = 0; k < 2; k++) {
+        const cps_chain_evidence *e = cps_chain_finality_evidence_at(nd.fin, k);
+        ASSERT_EQ(e->kind, CPS_CHAIN_EVIDENCE_VOTE_ORDER);
+        ASSERT_U64_EQ(e->producer, s.prods[who[k]].producer_name);
+        const cps_public_key *key = &s.prods[who[k]].block_signing_key;
+        cps_buf enc = {0};
+        ASSERT_OK(cps_chain_evidence_encode(&enc, e));
+        cps_chain_evidence got;
+        ASSERT_OK(cps_chain_evidence_decode(enc.data, enc.size, &got));
+        ASSERT_OK(cps_chain_evidence_verify(&s.chain_id, key, &got));
+        ASSERT(cps_chain_evidence_verify(&s.chain_id, &s.prods[1].block_signing_key, &got) != 0);
+        for (size_t i = 0; i < enc.size; i++) {
+            enc.data[i] ^= 0x40;
+            cps_chain_evidence t;
+            int rc = cps_chain_evidence_decode(enc.data, enc.size, &t);
+            if (!rc) rc = cps_chain_evidence_verify(&s.chain_id, key, &t);
+            ASSERT_MSG(rc != 0, "record %zu: flipping byte %zu still verifies", k, i);
+            enc.data[i] ^= 0x40;
+        }
+        for (size_t cut = 0; cut < enc.size; cut++)
+            ASSERT(cps_chain_evidence_decode(enc.data, cut, &got) != 0);
+        cps_buf_free(&enc);
+    }
+    /* a pair in order is no evidence, even with valid signatures and headers: producer 0's */
+    cps_chain_evidence fake = *cps_chain_finality_evidence_at(nd.fin, 0);
+    fake.producer = s.prods[0].producer_name;
+    fake.key = s.prods[0].block_signing_key;
+    fake.vote[0] = h1;
+    fake.vote[1] = h2;
+    cps_arena ar;
+    cps_abi_arena_init(&ar);
+    cps_bytes hdr[2];
+    const cps_buf *hraw[2] = {&ra1, &ra2};
+    for (int i = 0; i < 2; i++) {
+        cps_reader rd = cps_reader_make(hraw[i]->data, hraw[i]->size);
+        cps_block_header hh;
+        ASSERT_OK(cps_abi_block_header_unpack(&rd, &ar, &hh));
+        hdr[i] = (cps_bytes){hraw[i]->data, rd.pos};
+        fake.block[i].header = hdr[i];
+    }
+    ASSERT_EQ(cps_chain_evidence_verify(&s.chain_id, &s.prods[0].block_signing_key, &fake),
+              CPS_ERR_FORMAT);
+    ASSERT_CONTAINS(cps_last_error(), "are in order");
+    /* a header that is not the voted block's */
+    fake.block[1].header = hdr[0];
+    ASSERT_EQ(cps_chain_evidence_verify(&s.chain_id, &s.prods[0].block_signing_key, &fake),
+              CPS_ERR_FORMAT);
+    ASSERT_CONTAINS(cps_last_error(), "not the voted block's");
+    cps_abi_arena_free(&ar);
+    for (int i = 0; i < 4; i++) cps_buf_free(raws[i]);
+    node_close(&nd);
+}
+
 int main(int argc, char **argv)
 {
     cps_log_set_level(CPS_LOG_OFF);

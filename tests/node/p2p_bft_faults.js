@@ -100,6 +100,22 @@ async function checkEvidence(url, producer, pubkey) {
       }
       if (slot[0] !== slot[1]) fail(e, `headers of slots ${slot[0]} and ${slot[1]}`);
       blocks++;
+    } else if (e.kind === 'vote_order') {
+      // two votes, each with its block's header: neither after the other in both slot and height
+      const at = [];
+      for (const v of [e.a, e.b]) {
+        const hdr = Buffer.from(v.header, 'hex');
+        const id = sha256(hdr);
+        id.writeUInt32BE(v.block_num, 0);
+        if (id.toString('hex') !== v.block_id) fail(e, 'a header is not the voted block');
+        if (parseInt(v.block_id.slice(0, 8), 16) !== v.block_num) fail(e, 'block id and number disagree');
+        const d = sha256(Buffer.from('cps-vote-v1'), chainId, Buffer.from(v.block_id, 'hex'), u32le(v.block_num), nameLE(producer));
+        if (!recovers(v.signature, d)) fail(e, 'a vote signature does not recover to the producer key');
+        at.push([hdr.readUInt32LE(0), v.block_num]);
+      }
+      const [[sa, na], [sb, nb]] = at;
+      if ((sa < sb && na < nb) || (sb < sa && nb < na)) fail(e, 'the two votes are in order');
+      votes++;
     } else fail(e, 'unknown kind');
     if (e.key !== pubkey) fail(e, `key ${e.key} is not ${pubkey}`);
   }

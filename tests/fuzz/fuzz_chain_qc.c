@@ -1,5 +1,6 @@
 /* Fuzz target for finality's decoders of untrusted bytes: the QC block extension and evidence
- * records. The first byte picks the decoder; whatever decodes must re-encode to the same bytes
+ * records (all three kinds). The first byte picks the decoder; a QC may carry a pending
+ * schedule's part (joint QC); whatever decodes must re-encode to the same bytes
  * (both encodings are canonical), and verifying it against a fixed schedule or key must return
  * cleanly. */
 #include "chain/finality.h"
@@ -43,7 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (cps_chain_qc_encode(&out, &qc) != 0) abort();
             if (out.size != size || memcmp(out.data, data, size) != 0) abort();
             cps_chain_finality_schedule s = {qc.schedule_version, producers, 4};
+            cps_chain_finality_schedule ps = {qc.pending.schedule_version, producers + 1, 3};
             (void)cps_chain_qc_verify(&chain_id, &s, &qc);
+            (void)cps_chain_qc_verify_joint(&chain_id, &s, qc.has_pending ? &ps : NULL, &qc);
         }
         cps_abi_arena_free(&a);
     } else {

@@ -3,11 +3,13 @@
 // deploys the test contract test_privileged on a new account, makes it privileged with
 // eosio.system's setpriv and calls its `producers` action, which hands the packed
 // producer_key[] to set_proposed_producers. Usage: node p2p_schedule.js <url> <build-dir>
+// [reverse] — with `reverse`, the same two producers in the other order (a new schedule version
+// with the same producers: a change among several producers, which needs joint QCs).
 'use strict';
 const path = require('path');
 const boot = require('../../scripts/boot.js');
 const { PublicKey, Name } = require('@wharfkit/antelope');
-const [url, buildDir] = process.argv.slice(2);
+const [url, buildDir, order] = process.argv.slice(2);
 const CONTRACT = 'privtest';
 const auth = (actor) => [{ actor, permission: 'active' }];
 
@@ -20,11 +22,16 @@ function nameLE(s) {
 (async () => {
   const { rpc, api } = boot.connect(url);
   const prods = boot.producerKeys(2);
+  if (order === 'reverse') prods.reverse();
   try { await rpc.get_account(CONTRACT); } catch (e) {
     await boot.systemNewAccount(api, { name: CONTRACT, ramBytes: 300000 });
   }
-  await boot.deploy(api, CONTRACT, path.join(buildDir, 'contracts/test/test_privileged.wasm'),
-    path.join(buildDir, 'contracts/test/test_privileged.abi'));
+  try {
+    await boot.deploy(api, CONTRACT, path.join(buildDir, 'contracts/test/test_privileged.wasm'),
+      path.join(buildDir, 'contracts/test/test_privileged.abi'));
+  } catch (e) { // a second proposal: the contract is there already
+    if (!/already running this version of code/.test(JSON.stringify(e.json || e.message))) throw e;
+  }
   await boot.transact(api, [{ account: 'eosio', name: 'setpriv', authorization: auth('eosio'),
     data: { account: CONTRACT, is_priv: 1 } }]);
   // producer_key[]: varuint32 count, then name u64 and public key (type 0 = K1, 33 bytes) each.

@@ -2,7 +2,9 @@
 # Two producers on two cpsd processes over P2P: node a runs eosio and producera, node b runs
 # producerb, node c follows b. The system contracts are booted and a two-producer schedule is
 # proposed (through c) by a privileged test contract; once it is active each node produces only
-# in its own slots and applies the other's blocks, and the three agree.
+# in its own slots and applies the other's blocks, and the three agree. Then the two in the other
+# order: a change among several producers, finality-gated with joint QCs, through which LIB keeps
+# moving; then a partition and its heal.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib/cpsd_nodes.sh
@@ -34,9 +36,8 @@ else bad "propose: $(cat "$tmp/sched.out")"; finish; fi
 
 cpsd_wait 60 cpsd_schedule_has c "$name_b" && ok "the two-producer schedule became active (seen on c, $SECONDS s)" || { bad "schedule not active: $(post c get_producer_schedule '{}' | head -c 300)"; finish; }
 
-# One full round (2 producers x 12 slots) and more, watching who produces the head on c. (The
-# blocks are reversible now — LIB moves with finality votes, which cpsd does not count yet — so
-# get_info is read rather than get_block, which serves the block log.)
+# One full round (2 producers x 12 slots) and more, watching who produces the head on c (get_info,
+# read many times a second).
 h0=$(head_of c)
 seen_a=0 seen_b=0
 for _ in $(seq 1 70); do
@@ -59,6 +60,27 @@ for _ in $(seq 1 50); do
   sleep 0.05
 done
 [[ $same == 1 ]] && ok "a, b and c have the same head block ($(cut -c1-40 <<<"$infos" | tr -s ' '))" || bad "heads differ: $infos"
+# A change among several producers: the same two in the other order (version 3). It becomes
+# pending only once the chain proves its proposal final, and active one round (24 slots) later
+# once the block that announced it is final; meanwhile QCs are joint (docs/finality.md "Schedule
+# changes"). Finality must not pause through it.
+active_version() { post "$1" get_producer_schedule '{}' | grep -o '"active":{"version":[0-9]*' | grep -o '[0-9]*$'; }
+v0=$(active_version c) lib0=$(cpsd_lib c)
+if node tests/node/p2p_schedule.js "$(cpsd_url c)" "$build" reverse >"$tmp/sched2.out" 2>&1; then
+  ok "schedule ($(cat "$tmp/sched2.out")) proposed over version $v0 ($SECONDS s)"
+else bad "propose again: $(cat "$tmp/sched2.out")"; finish; fi
+t0=$SECONDS
+cpsd_wait 60 eval '[[ $(active_version c) -gt $v0 ]]' &&
+  ok "the reordered schedule became active after $((SECONDS - t0)) s (version $(active_version c))" ||
+  { bad "still version $(active_version c): $(post c get_producer_schedule '{}' | head -c 400)"; finish; }
+lib1=$(cpsd_lib c) h1=$(head_of c)
+[[ $lib1 -gt $((lib0 + 20)) && $lib1 -ge $((h1 - 3)) ]] &&
+  ok "finality went on through the change (LIB $lib0 -> $lib1, head $h1)" || bad "LIB $lib0 -> $lib1 at head $h1"
+first=$(post c get_producer_schedule '{}' | grep -o '"active":{"version":[0-9]*,"producers":\[{"producer_name":"[a-z1-5.]*"' | grep -o '"[a-z1-5.]*"$' | tr -d '"')
+[[ $first == "$name_b" ]] && ok "$name_b leads the new schedule" || bad "first active producer: $first"
+cpsd_wait 20 eval '[[ $(cpsd_lib a) -gt $lib1 && $(cpsd_lib b) -gt $lib1 ]]' &&
+  ok "a and b finalize under it too (LIB a $(cpsd_lib a), b $(cpsd_lib b))" || bad "LIB a $(cpsd_lib a), b $(cpsd_lib b) (was $lib1)"
+
 # A partition: b restarts without its peer (same ports, c still dials it) and produces its
 # slots alone while a produces its own; then b dials a again. The chains have forked above LIB;
 # the node with the shorter one undoes its blocks down to the fork and syncs the longer one.

@@ -144,7 +144,7 @@ static void maybe_sync(cps_node_p2p *p)
      * branch point is below our head, so this time ask from above LIB (the fork database links
      * them from there). */
     uint32_t start = head + 1;
-    if (p->cs && p->sync_end && p->sync_received > 0 && head == p->sync_from_head)
+    if (p->sync_end && p->sync_received > 0 && head == p->sync_from_head)
         start = cps_chain_controller_lib_num(p->ctl) + 1;
     uint32_t end = best->head_num;
     if (end - start >= SYNC_CHUNK) end = start + SYNC_CHUNK - 1;
@@ -187,61 +187,6 @@ static void on_peer_disconnected(void *ctx, const cps_net_peer_info *peer, int r
     peer_head *h = find_peer(p, peer->id, false);
     if (h) h->used = false;
     if (p->sync_peer == peer->id) p->sync_end = 0;
-    maybe_sync(p);
-}
-
-/* The id of our block `num` (<= head), from the block log or the reversible blocks. */
-static int our_block_id(cps_node_p2p *p, uint32_t num, cps_checksum256 *id)
-{
-    if (num <= cps_chain_controller_lib_num(p->ctl))
-        return cps_chain_block_log_read_block_id(cps_chain_controller_block_log(p->ctl), num, id);
-    cps_buf raw = {0};
-    cps_arena a;
-    cps_abi_arena_init(&a);
-    cps_signed_block sb;
-    int rc = cps_chain_controller_read_block(p->ctl, num, &raw);
-    if (!rc) rc = cps_abi_signed_block_decode(raw.data, raw.size, &a, &sb);
-    if (!rc) rc = cps_abi_block_id(&sb.signed_header.header, id);
-    cps_abi_arena_free(&a);
-    cps_buf_free(&raw);
-    return rc;
-}
-
-/* A peer's block does not link to our chain. If the peer's chain is longer and our head is
- * still reversible, our head block goes (the longest chain wins, down to LIB at most): the next
- * range request then starts one block lower, until the peer's blocks link. The transactions of
- * a popped block are dropped (the other fork may hold them; their senders see them expire).
- * The fork database (H4's fork_db.c) will replace this once cpsd keeps both forks. */
-static void step_toward_fork(cps_node_p2p *p, const cps_net_peer_info *peer, uint32_t num)
-{
-    uint32_t head = cps_chain_controller_head_num(p->ctl);
-    peer_head *h = find_peer(p, peer->id, false);
-    if (!h || h->head_num <= head || head <= cps_chain_controller_lib_num(p->ctl)) {
-        cps_log_warn("p2p", "peer %" PRIu64 " sent block %u on another fork (kept ours)",
-                     peer->id, num);
-        /* Its head is not one we can reach: stop counting it as ahead (or a producer would wait
-         * for it forever); its next notice tells us again. */
-        if (h && h->head_num > head) h->head_num = head;
-        if (p->sync_peer == peer->id) p->sync_end = 0;
-        return;
-    }
-    if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
-    cps_buf *unapplied = NULL;
-    size_t count = 0;
-    int rc = cps_chain_controller_pop_block(p->ctl, &unapplied, &count);
-    for (size_t i = 0; i < count; i++) cps_buf_free(&unapplied[i]);
-    free(unapplied);
-    if (rc) {
-        cps_log_error("p2p", "cannot undo block %u for peer %" PRIu64 "'s fork: %s", head,
-                      peer->id, cps_last_error());
-    } else {
-        cps_log_warn("p2p", "peer %" PRIu64 " has a longer fork (head %u): undid our block %u",
-                     peer->id, h->head_num, head);
-        cps_chain_api_head_changed(p->api, NULL);
-        publish_head(p, true); /* our head went down: the peers must not count on it */
-    }
-    if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
-    p->sync_end = 0; /* ask again from the new head */
     maybe_sync(p);
 }
 
@@ -294,54 +239,9 @@ static int consensus_block(cps_node_p2p *p, const cps_net_peer_info *peer, const
 static int on_block_received(void *ctx, const cps_net_peer_info *peer, const cps_net_block *b)
 {
     cps_node_p2p *p = ctx;
-    if (p->cs) {
-        peer_saw(p, peer->id, b->num);
-        if (p->sync_end && peer->id == p->sync_peer) p->sync_received++;
-        return consensus_block(p, peer, b);
-    }
-    uint32_t head = cps_chain_controller_head_num(p->ctl);
     peer_saw(p, peer->id, b->num);
     if (p->sync_end && peer->id == p->sync_peer) p->sync_received++;
-    if (b->num <= head) {
-        cps_checksum256 ours;
-        if (our_block_id(p, b->num, &ours) == 0 && memcmp(ours.b, b->id.b, 32) != 0) {
-            step_toward_fork(p, peer, b->num);
-            return cps_fail(CPS_ERR_STATE, "block %u on another fork", b->num);
-        }
-        return cps_fail(CPS_ERR_EXISTS, "block %u already applied", b->num);
-    }
-    if (b->num > head + 1) {
-        maybe_sync(p);
-        return cps_fail(CPS_ERR_STATE, "block %u does not link to head %u yet", b->num, head);
-    }
-    cps_checksum256 head_id;
-    cps_chain_controller_head_id(p->ctl, &head_id);
-    if (memcmp(b->block.signed_header.header.previous.b, head_id.b, 32) != 0) {
-        step_toward_fork(p, peer, b->num);
-        return cps_fail(CPS_ERR_STATE, "block %u does not link to our head", b->num);
-    }
-    if (p->hooks.before_block) p->hooks.before_block(p->hooks.ctx);
-    int rc = cps_chain_controller_push_block(p->ctl, b->raw.data, b->raw.size);
-    if (rc) {
-        char detail[512];
-        snprintf(detail, sizeof detail, "%s", cps_last_error());
-        cps_log_warn("p2p", "block %u from peer %" PRIu64 " refused: %s", b->num, peer->id,
-                     detail);
-        if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, rc);
-        return cps_fail(rc, "block %u: %s", b->num, detail);
-    }
-    cps_buf raw = {.data = (uint8_t *)b->raw.data, .size = b->raw.size, .cap = 0};
-    cps_chain_api_head_changed(p->api, &raw);
-    /* No notice: the block itself is relayed to the other peers right after this returns (a
-     * notice sent first would make them ask for the block they are about to get). */
-    publish_head(p, false);
-    cps_log_debug("p2p", "applied block %u from peer %" PRIu64, b->num, peer->id);
-    update_signature_metrics(p);
-    if (p->hooks.after_block) p->hooks.after_block(p->hooks.ctx, 0);
-    if (p->sync_end && b->num >= p->sync_end) p->sync_end = 0;
-    else if (p->sync_end) p->sync_deadline_ms = now_ms(p) + SYNC_STALL_MS; /* progress */
-    maybe_sync(p);
-    return 0;
+    return consensus_block(p, peer, b);
 }
 
 /* ---- transactions from peers -------------------------------------------------------------------
@@ -451,7 +351,6 @@ static int on_vote_received(void *ctx, const cps_net_peer_info *peer, const cps_
 {
     cps_node_p2p *p = ctx;
     (void)peer;
-    if (!p->cs) return 0; /* relayed for the nodes that count them */
     cps_chain_vote cv = {v->producer, v->block_id, v->block_num, v->signature};
     cps_chain_finality_result res;
     uint32_t lib0 = cps_chain_controller_lib_num(p->ctl);
@@ -593,6 +492,7 @@ int cps_node_p2p_create(uv_loop_t *loop, const cps_node_options *o, cps_chain_co
 
 int cps_node_p2p_start(cps_node_p2p *p)
 {
+    if (!p->cs) return cps_fail(CPS_ERR_STATE, "p2p: the consensus must be set before the start");
     int rc = cps_net_start(p->net);
     if (rc) return cps_fail_prefix(rc, "p2p");
     p->started_ms = now_ms(p);

@@ -110,9 +110,9 @@ void cps_node_p2p_close(cps_node_p2p *p);
 bool cps_node_p2p_behind(const cps_node_p2p *p);
 /* The producer committed a block (raw signed_block): gossip it and update the handshake's head. */
 void cps_node_p2p_block_committed(cps_node_p2p *p, const cps_buf *raw);
-/* Hands blocks and votes from peers to the consensus (borrowed; NULL: blocks go straight to
- * push_block as before). With it, blocks that do not link make the node fetch the missing ones
- * from its LIB, and forks are switched by the fork database's choice. */
+/* Hands blocks and votes from peers to the consensus (borrowed; required before
+ * cps_node_p2p_start): blocks that do not link make the node fetch the missing ones from its
+ * LIB, and forks are switched by the fork database's choice. */
 void cps_node_p2p_set_consensus(cps_node_p2p *p, cps_chain_consensus *cs);
 /* Gossips one of this node's finality votes. NULL p allowed. */
 void cps_node_p2p_broadcast_vote(cps_node_p2p *p, const cps_chain_vote *v);

@@ -106,7 +106,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [[ $same == 1 ]] && ok "after the partition a, b and c agree again" || bad "heads after the partition: $infos"
-grep -q 'has a longer fork\|undone for a better fork' "$tmp"/[abc]/err && ok "the shorter fork was undone ($(grep -ho 'has a longer fork.*\|block [0-9]* undone for a better fork' "$tmp"/[abc]/err | head -1))" || bad "no fork switch in the logs: $(grep -h 'fork\|syncing\|in sync' "$tmp"/[abc]/err | tail -8)"
+grep -q 'undone for a better fork' "$tmp"/[abc]/err && ok "the shorter fork was undone ($(grep -ho 'block [0-9]* undone for a better fork' "$tmp"/[abc]/err | head -1))" || bad "no fork switch in the logs: $(grep -h 'fork\|syncing\|in sync' "$tmp"/[abc]/err | tail -8)"
 
 for n in c b a; do cpsd_node_stop "$n" || bad "$n's exit on SIGINT"; done
 finish

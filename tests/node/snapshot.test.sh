@@ -2,76 +2,55 @@
 # cpsd snapshots: --write-snapshot FILE writes the state at the head of a stopped node; a new node
 # started with --snapshot FILE on an empty data directory has the same head and state hash, goes on
 # producing, and reopens without the snapshot; --snapshot into a used directory and a damaged
-# snapshot file are refused with a clear error.
+# snapshot file are refused with a clear error. Nodes run through tests/lib/cpsd_nodes.sh (the
+# node "a" is the source chain, "b" the one restored from the snapshot); the one-shot runs
+# (--write-snapshot, --snapshot with --print-state-hash) use those nodes' data dirs directly.
 set -u
-cd "$(dirname "$0")/../.."
-build=${CPS_BUILD:-build}
-export NODE_PATH=$PWD/node_modules
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-[[ -x $build/cpsd ]] || { echo "missing $build/cpsd"; echo "0 passed, 1 failed"; exit 1; }
-tmp=$(mktemp -d)
-pid=
-cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-start() { # data-dir, extra args...
-  local dir=$1; shift
-  : >"$tmp/out"
-  "$build/cpsd" --data-dir "$dir" --http-server-address 127.0.0.1:0 --enable-stale-production \
-    "$@" >"$tmp/out" 2>>"$tmp/err" &
-  pid=$!
-  for _ in $(seq 1 400); do
-    port=$(sed -n 's/^cpsd listening on port //p' "$tmp/out")
-    [[ -n $port ]] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
-stop() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=; return $rc; }
-head_num() { curl -s -m 10 -d '{}' "http://127.0.0.1:$port/v1/chain/get_info" | sed -nE 's/.*"head_block_num":([0-9]+).*/\1/p'; }
+cd "$(dirname "$0")/../.." || exit 1
+source tests/lib/cpsd_nodes.sh
+cpsd_nodes_init snapshot
+snap=$CPSD_TMP/snap.bin
+mkdir -p "$CPSD_TMP/b" "$CPSD_TMP/c"
 
 # A chain with a contract and balances in its state.
-start "$tmp/a" || { cat "$tmp/err"; echo "0 passed, 1 failed"; exit 1; }
-if node scripts/boot.js "http://127.0.0.1:$port" "$build" >"$tmp/boot" 2>&1; then ok "boot on the source chain"
-else bad "boot on the source chain: $(tail -3 "$tmp/boot")"; fi
-stop || bad "source node did not stop cleanly"
-want=$("$build/cpsd" --data-dir "$tmp/a" --print-state-hash 2>>"$tmp/err")
-if out=$("$build/cpsd" --data-dir "$tmp/a" --write-snapshot "$tmp/snap.bin" 2>>"$tmp/err") && [[ -s $tmp/snap.bin ]]; then
+cpsd_node_start a --enable-stale-production || { bad "the source node did not start"; finish; }
+if node scripts/boot.js "$(cpsd_url a)" "$CPSD_BUILD" >"$CPSD_TMP/boot" 2>&1; then ok "boot on the source chain"
+else bad "boot on the source chain: $(tail -3 "$CPSD_TMP/boot")"; fi
+cpsd_node_stop a || bad "source node did not stop cleanly"
+want=$(cpsd_state_hash a)
+if out=$("$CPSD_BUILD/cpsd" --data-dir "$CPSD_TMP/a/data" --write-snapshot "$snap" 2>>"$CPSD_TMP/write.err") && [[ -s $snap ]]; then
   ok "--write-snapshot wrote the head ($out)"
 else
-  bad "--write-snapshot failed: $(tail -2 "$tmp/err")"
+  bad "--write-snapshot failed: $(tail -2 "$CPSD_TMP/write.err")"
 fi
 
-got=$("$build/cpsd" --data-dir "$tmp/b" --snapshot "$tmp/snap.bin" --print-state-hash 2>>"$tmp/err")
+got=$("$CPSD_BUILD/cpsd" --data-dir "$CPSD_TMP/b/data" --snapshot "$snap" --print-state-hash 2>>"$CPSD_TMP/b/err")
 if [[ -n $want && $got == "$want" ]]; then ok "a node started from the snapshot has the same head and state ($got)"
-else bad "snapshot start: want '$want', got '$got'"; fi
+else bad "snapshot start: want '$want', got '$got' $(tail -2 "$CPSD_TMP/b/err")"; fi
 
-if start "$tmp/b"; then
-  h0=$(head_num)
-  sleep 1.5
-  h1=$(head_num)
-  bal=$(curl -s -m 10 -d '{"code":"eosio.token","account":"eosio","symbol":"CPS"}' "http://127.0.0.1:$port/v1/chain/get_currency_balance")
+# The restored node reopens without --snapshot and produces: its head moves on (polled, up to 30 s).
+if cpsd_node_start b --enable-stale-production; then
+  h0=$(cpsd_head b)
+  cpsd_wait 30 cpsd_head_at_least b $((${h0:-0} + 1))
+  h1=$(cpsd_head b)
+  bal=$(cpsd_post b get_currency_balance '{"code":"eosio.token","account":"eosio","symbol":"CPS"}')
   if [[ -n $h0 && -n $h1 && $h1 -gt $h0 ]]; then ok "the restored node reopens without --snapshot and produces ($h0 -> $h1)"
   else bad "restored node does not produce ($h0 -> $h1)"; fi
   if [[ $bal == *'"'*CPS'"'* ]]; then ok "the restored node serves the token balance $bal"; else bad "balance after restore: $bal"; fi
-  stop || bad "restored node did not stop cleanly"
+  cpsd_node_stop b || bad "restored node did not stop cleanly"
 else
-  bad "restored node did not start: $(tail -3 "$tmp/err")"
+  bad "restored node did not start"
 fi
 
-if "$build/cpsd" --data-dir "$tmp/a" --snapshot "$tmp/snap.bin" --print-state-hash >/dev/null 2>"$tmp/used"; then
+if "$CPSD_BUILD/cpsd" --data-dir "$CPSD_TMP/a/data" --snapshot "$snap" --print-state-hash >/dev/null 2>"$CPSD_TMP/used"; then
   bad "--snapshot into a used data dir was accepted"
-elif grep -q 'already holds a chain' "$tmp/used"; then ok "--snapshot into a used data dir is refused"
-else bad "--snapshot into a used data dir: unclear error: $(cat "$tmp/used")"; fi
+elif grep -q 'already holds a chain' "$CPSD_TMP/used"; then ok "--snapshot into a used data dir is refused"
+else bad "--snapshot into a used data dir: unclear error: $(cat "$CPSD_TMP/used")"; fi
 
-head -c $(( $(stat -c %s "$tmp/snap.bin") / 2 )) "$tmp/snap.bin" >"$tmp/cut.bin"
-if "$build/cpsd" --data-dir "$tmp/c" --snapshot "$tmp/cut.bin" --print-state-hash >/dev/null 2>"$tmp/cut"; then
+head -c $(( $(stat -c %s "$snap") / 2 )) "$snap" >"$CPSD_TMP/cut.bin"
+if "$CPSD_BUILD/cpsd" --data-dir "$CPSD_TMP/c/data" --snapshot "$CPSD_TMP/cut.bin" --print-state-hash >/dev/null 2>"$CPSD_TMP/cut"; then
   bad "a truncated snapshot was accepted"
-elif grep -q -- '--snapshot' "$tmp/cut"; then ok "a truncated snapshot is refused: $(tail -1 "$tmp/cut")"
-else bad "truncated snapshot: unclear error: $(cat "$tmp/cut")"; fi
+elif grep -q -- '--snapshot' "$CPSD_TMP/cut"; then ok "a truncated snapshot is refused: $(tail -1 "$CPSD_TMP/cut")"
+else bad "truncated snapshot: unclear error: $(cat "$CPSD_TMP/cut")"; fi
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

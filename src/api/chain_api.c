@@ -303,8 +303,8 @@ void cps_chain_api_set_relay(cps_chain_api *api, cps_chain_api_relay_fn relay, v
     api->relay_ctx = ctx;
 }
 
-/* A follower's forwarded push, answered from the receipt the block holds for it (the follower did
- * not execute the transaction, so there are no action traces to show). */
+/* A follower's forwarded push, answered from the receipt the block holds for it: its speculative
+ * trace with the block's number, time and receipt, or (none kept) the receipt alone. */
 static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
                              const cps_transaction_receipt *r, uint32_t block_num,
                              uint32_t block_time)
@@ -312,6 +312,22 @@ static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
     static const char *const status[] = {"executed", "soft_fail", "hard_fail", "delayed",
                                          "expired"};
     json_t *bt = chain_api_json_slot(block_time);
+    if (w->processed) {
+        json_t *p = w->processed;
+        w->processed = NULL;
+        json_object_set_new(p, "block_num", json_integer(block_num));
+        json_object_set_new(p, "block_time", bt);
+        json_object_set_new(p, "receipt",
+                            json_pack("{s:s,s:I,s:I}", "status",
+                                      r->status < 5 ? status[r->status] : "unknown",
+                                      "cpu_usage_us", (json_int_t)r->cpu_usage_us,
+                                      "net_usage_words", (json_int_t)r->net_usage_words));
+        json_object_set_new(p, "net_usage", json_integer((json_int_t)r->net_usage_words * 8));
+        json_object_set_new(w->result, "processed", p);
+        cps_api_respond_json(w->req, 202, w->result);
+        (void)api;
+        return;
+    }
     json_t *processed = json_pack(
         "{s:o,s:I,s:o,s:{s:s,s:I,s:I},s:I,s:I,s:b,s:[],s:n}", "id",
         chain_api_json_checksum(&w->id), "block_num", (json_int_t)block_num, "block_time", bt,
@@ -349,6 +365,7 @@ static void answer_waiting(cps_chain_api *api, const cps_signed_block *sb, uint3
             answer_forwarded(api, w, found, num, sb->signed_header.header.timestamp);
         } else if (head_sec > w->expiration) {
             json_decref(w->result);
+            json_decref(w->processed);
             CPS_API_RESPOND_EXCEPTION(w->req, CPS_API_EXC_EXPIRED_TX,
                                       "the transaction was forwarded to the peers but no block "
                                       "held it before it expired");
@@ -468,6 +485,7 @@ static void fail_waiting(cps_chain_api *api, const char *why, bool all)
             continue;
         }
         json_decref(api->waiting[i].result);
+        json_decref(api->waiting[i].processed);
         CPS_API_RESPOND_EXCEPTION(api->waiting[i].req, CPS_API_EXC_BLOCK_VALIDATE,
                                   "the block holding the transaction was dropped: %s", why);
     }

@@ -73,14 +73,17 @@ CPS_MUST_USE int cps_chain_api_queue_prepared(cps_chain_api *api, cps_chain_trx_
 void cps_chain_api_block_aborted(cps_chain_api *api, const char *why);
 
 /* The node's P2P relay (NULL: none). A transaction the API applied to the pending block is handed
- * to `relay` for gossip once applied. On a node with no pending block (a follower), a pushed
- * transaction is decoded and handed to `relay` instead of being refused; relay returns 0 once it
- * went to at least one peer (or the error that refuses it: the push is answered with it), and the
- * push is answered when a committed block holds the
- * transaction (its receipt in "processed"; the follower did not execute it, so action_traces is
- * empty) or with an expired error once the head passes its expiration. `packed` is the
- * packed_transaction's bytes, borrowed for the call. Loop thread. */
-typedef int (*cps_chain_api_relay_fn)(void *ctx, const uint8_t *packed, size_t n);
+ * to `relay` for gossip once applied (trace NULL). On a node with no pending block (a follower),
+ * a pushed transaction is decoded and handed to `relay` with `trace` instead of being refused:
+ * relay executes it speculatively, as nodeos does, and returns 0 once it went to at least one
+ * peer with *trace the speculative trace (caller frees; may stay NULL), or the error that
+ * refuses it (the push is answered with it). The push is answered when a committed block holds
+ * the transaction — "processed" is the speculative trace with block_num, block_time and receipt
+ * taken from that block (action receipts' sequence numbers stay the speculative ones, as a
+ * nodeos follower's) — or with an expired error once the head passes its expiration. `packed`
+ * is the packed_transaction's bytes, borrowed for the call. Loop thread. */
+typedef int (*cps_chain_api_relay_fn)(void *ctx, const uint8_t *packed, size_t n,
+                                      cps_chain_transaction_trace **trace);
 void cps_chain_api_set_relay(cps_chain_api *api, cps_chain_api_relay_fn relay, void *ctx);
 
 /* The get_info JSON body (as served), for tests and tools; appended to out. Thread-safe. */

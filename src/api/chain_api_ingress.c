@@ -417,7 +417,7 @@ static void apply_one(struct chain_api_ingress *ing, item *it)
         chain_api_remember_trx(api, &it->id, cps_chain_trx_meta_expiration(it->meta));
         if (api->relay) {
             cps_bytes packed = cps_chain_trx_meta_packed(it->meta);
-            (void)api->relay(api->relay_ctx, packed.data, packed.size); /* gossip */
+            (void)api->relay(api->relay_ctx, packed.data, packed.size, NULL); /* gossip */
         }
         if (applied_add(ing, it)) return;
         /* Out of memory for the list: the transaction is in the block, answer it now. */

@@ -41,8 +41,10 @@ typedef struct chain_api_schedules_snapshot {
 typedef struct chain_api_waiting {
     cps_api_request *req;
     json_t *result;
-    /* A push forwarded to peers by a follower: answered when a block holds `id`, or expired. */
+    /* A push forwarded to peers by a follower: answered when a block holds `id`, or expired;
+     * `processed` is its speculative trace (NULL: none), completed from the block. */
     bool forwarded;
+    json_t *processed;
     cps_checksum256 id;
     uint32_t expiration;
 } chain_api_waiting;

@@ -74,10 +74,18 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         /* A follower: the relay executes it speculatively (its error is the answer) and sends
          * it to the peers; the producer applies it; the answer waits for the block
          * (docs/node.md). */
-        rc = api->relay(api->relay_ctx, packed.data, packed.size);
+        rc = api->relay(api->relay_ctx, packed.data, packed.size, &trace);
         if (rc) {
             *detail = strdup(cps_last_error());
             goto done;
+        }
+        if (trace) { /* the speculative trace, completed from the block that holds it */
+            cps_chain_transaction_trace_to_json(trace, &tj);
+            forward->processed = chain_api_json_from_buf(&tj);
+            if (forward->processed) {
+                cps_chain_api__decode_trace_data(forward->processed, &abis);
+                if (nested) nest_action_traces(forward->processed);
+            }
         }
         cps_abi_transaction_id_raw(raw.data, raw.size, &forward->id);
         forward->expiration = trx.header.expiration;
@@ -98,7 +106,7 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         cps_api_metric_inc(api->nm.transactions_failed_total);
         goto done;
     }
-    if (api->relay) (void)api->relay(api->relay_ctx, packed.data, packed.size); /* gossip */
+    if (api->relay) (void)api->relay(api->relay_ctx, packed.data, packed.size, NULL); /* gossip */
     cps_checksum256 id;
     cps_abi_transaction_id_raw(raw.data, raw.size, &id);
     chain_api_remember_trx(api, &id, trx.header.expiration);

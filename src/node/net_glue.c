@@ -420,7 +420,8 @@ static void on_tick(uv_timer_t *t)
  * in a block started for the next slot's scheduled producer, then the block is dropped. A
  * transaction that fails here (authority, assertion, resources, expired, duplicate) is answered
  * with its error at once instead of travelling to a producer that would drop it silently. */
-static int speculative_check(cps_node_p2p *p, const uint8_t *packed, size_t n)
+static int speculative_check(cps_node_p2p *p, const uint8_t *packed, size_t n,
+                             cps_chain_transaction_trace **trace)
 {
     uint32_t slot = cps_block_timestamp_from_us(cps_time_now_us()) + 1;
     uint32_t head_slot = cps_chain_controller_head_timestamp(p->ctl);
@@ -429,7 +430,11 @@ static int speculative_check(cps_node_p2p *p, const uint8_t *packed, size_t n)
     int rc = cps_chain_controller_scheduled_producer(p->ctl, slot, &producer, NULL);
     if (!rc) rc = cps_chain_controller_start_block(p->ctl, slot, producer);
     if (rc) return cps_fail_prefix(rc, "speculative block");
-    rc = cps_chain_controller_push_transaction(p->ctl, packed, n, NULL);
+    rc = cps_chain_controller_push_transaction(p->ctl, packed, n, trace);
+    if (rc && trace) {
+        cps_chain_transaction_trace_free(*trace);
+        *trace = NULL;
+    }
     char detail[1024];
     snprintf(detail, sizeof detail, "%s", rc ? cps_last_error() : "");
     cps_chain_controller_abort_block(p->ctl, NULL, NULL);
@@ -437,13 +442,14 @@ static int speculative_check(cps_node_p2p *p, const uint8_t *packed, size_t n)
 }
 
 /* The API's relay: gossip of a transaction the node applied, or a follower's forward. */
-static int api_relay(void *ctx, const uint8_t *packed, size_t n)
+static int api_relay(void *ctx, const uint8_t *packed, size_t n,
+                     cps_chain_transaction_trace **trace)
 {
     cps_node_p2p *p = ctx;
     cps_net_stats st;
     cps_net_get_stats(p->net, &st);
     int rc = 0;
-    if (!cps_chain_controller_block_pending(p->ctl)) rc = speculative_check(p, packed, n);
+    if (!cps_chain_controller_block_pending(p->ctl)) rc = speculative_check(p, packed, n, trace);
     if (rc) return rc;
     rc = cps_net_broadcast_transaction(p->net, packed, n);
     if (rc) return rc;

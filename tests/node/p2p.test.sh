@@ -30,10 +30,14 @@ wait_head f2 5 15 && ok "followers follow the producer (f2 through f1)" || bad "
 if node scripts/boot.js "$(cpsd_url f2)" "$build" >"$tmp/boot.out" 2>&1; then
   ok "boot (account, contract, token) through a follower two hops from the producer"
 else bad "boot through f2: $(tail -3 "$tmp/boot.out")"; fi
-read -r trx num < <(node tests/node/p2p_transfer.js "$(cpsd_url f2)" hello 2>"$tmp/t.err")
+read -r trx num traces first < <(node tests/node/p2p_transfer.js "$(cpsd_url f2)" hello 2>"$tmp/t.err")
 if [[ -n ${num:-} && $num -gt 0 ]] && post prod get_block "{\"block_num_or_id\":$num}" | grep -q "$trx"; then
   ok "a transfer pushed to f2 is answered with its block ($num), which holds it on the producer"
 else bad "transfer via f2: '${trx:-}' '${num:-}' $(cat "$tmp/t.err")"; fi
+# its speculative traces: the transfer and the notified accounts, data decoded
+if [[ ${traces:-0} -ge 2 && ${first:-} == eosio.token:transfer:hello ]]; then
+  ok "f2's answer carries the action traces ($traces, first $first)"
+else bad "f2's answer traces: '${traces:-}' '${first:-}'"; fi
 t0=$(date +%s)
 if node tests/node/p2p_transfer.js "$(cpsd_url f2)" overdraw "9999999999999.0000 CPS" >"$tmp/o.out" 2>&1; then
   bad "an overdrawn transfer through f2 was accepted"

@@ -1,6 +1,7 @@
 // One eosio.token transfer through the cpsd at <url> (tests/node/p2p.test.sh pushes it to a
-// follower): prints "<transaction id> <block_num>" from the push's answer, or the error and
-// exits 1. Usage: node p2p_transfer.js <url> <memo> [quantity]
+// follower): prints "<transaction id> <block_num> <action traces> <first action:memo>" from the
+// push's answer, or the error and exits 1.
+// Usage: node p2p_transfer.js <url> <memo> [quantity]
 'use strict';
 const boot = require('../../scripts/boot.js');
 const [url, memo, quantity] = process.argv.slice(2);
@@ -9,7 +10,11 @@ const [url, memo, quantity] = process.argv.slice(2);
   const r = await boot.transact(api, [{ account: 'eosio.token', name: 'transfer',
     authorization: [{ actor: 'eosio', permission: 'active' }],
     data: { from: 'eosio', to: 'eosio.token', quantity: quantity || '1.0000 CPS', memo: memo || 'p2p' } }]);
-  console.log(`${r.transaction_id} ${r.processed ? r.processed.block_num : 0}`);
+  const p = r.processed || {};
+  const at = p.action_traces || [];
+  const first = at[0] || { act: {} };
+  console.log(`${r.transaction_id} ${p.block_num || 0} ${at.length} ${first.act.account}:${first.act.name}` +
+    `:${first.act.data ? first.act.data.memo : '-'}`);
 })().catch((e) => {
   const d = e.json && e.json.error && e.json.error.details && e.json.error.details[0];
   console.error(d ? d.message : (e.message || e));

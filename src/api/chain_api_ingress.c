@@ -404,6 +404,45 @@ static void fail_all_queued(struct chain_api_ingress *ing, int rc, const char *w
     }
 }
 
+/* The node's turn ended with transactions still queued: with a relay they go to the peers, as a
+ * follower's pushes do — a single push is answered when a block holds it, a peer's transaction
+ * is passed on; the items of a push_transactions batch, and everything without a relay, fail
+ * as before (no pending block). */
+static void forward_all_queued(struct chain_api_ingress *ing, const char *why)
+{
+    cps_chain_api *api = ing->api;
+    for (;;) {
+        pthread_mutex_lock(&ing->lock);
+        item *it = pop_locked(ing);
+        pthread_mutex_unlock(&ing->lock);
+        if (!it) break;
+        ingress_request *r = it->owner;
+        if (!api->relay || r->kind == KIND_PUSH_MANY) {
+            item_fail(it, CPS_ERR_STATE, why);
+            item_final(ing, it);
+            continue;
+        }
+        cps_bytes packed = cps_chain_trx_meta_packed(it->meta);
+        chain_api_waiting fw;
+        json_t *result = NULL;
+        char *detail = NULL;
+        int rc = chain_api_forward_packed(api, packed.data, packed.size, &it->id,
+                                          cps_chain_trx_meta_expiration(it->meta),
+                                          r->kind == KIND_PUSH, &fw, &result, &detail);
+        if (rc) {
+            item_fail(it, rc, detail);
+        } else if (r->req) {
+            chain_api_answer_after_commit(api, r->req, result, &fw);
+            r->req = NULL; /* answered from the waiting list: the request only frees */
+        } else {
+            json_decref(result);
+            json_decref(fw.processed);
+        }
+        free(detail);
+        item_final(ing, it);
+    }
+}
+
 static void apply_one(struct chain_api_ingress *ing, item *it)
 {
     cps_chain_api *api = ing->api;
@@ -450,8 +489,8 @@ static void drain(struct chain_api_ingress *ing)
     cps_chain_api *api = ing->api;
     if (!cps_chain_controller_block_pending(api->ctl)) {
         atomic_store(&ing->producing, false);
-        fail_all_queued(ing, CPS_ERR_STATE, "this node is not producing blocks: no pending "
-                                            "block to apply the transaction to");
+        forward_all_queued(ing, "this node is not producing blocks: no pending block to apply "
+                                "the transaction to");
         dispatch(ing);
         return;
     }
@@ -505,6 +544,16 @@ static void on_wake(uv_async_t *h)
     if (!ing || ing->closing) return;
     run_legacy(ing);
     drain(ing);
+}
+
+uint32_t chain_api_ingress_queued(cps_chain_api *api)
+{
+    struct chain_api_ingress *ing = api->ingress;
+    if (!ing) return 0;
+    pthread_mutex_lock(&ing->lock);
+    uint32_t n = ing->queued;
+    pthread_mutex_unlock(&ing->lock);
+    return n;
 }
 
 void cps_chain_api_block_started(cps_chain_api *api)

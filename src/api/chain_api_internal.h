@@ -172,12 +172,27 @@ void chain_api_ingress_destroy(cps_chain_api *api);
 /* The pending block committed / was dropped: its transactions' pushes are answered (loop). */
 void chain_api_ingress_committed(cps_chain_api *api);
 void chain_api_ingress_aborted(cps_chain_api *api, const char *why);
+/* Transactions queued for the loop now (any thread). */
+uint32_t chain_api_ingress_queued(cps_chain_api *api);
 /* push_transaction, send_transaction, send_transaction2, push_transactions on the HTTP threads:
  * they decode and recover there and queue the transactions for the loop. */
 void chain_api_ingress_push_transaction(cps_api_request *req, void *user);
 void chain_api_ingress_send_transaction(cps_api_request *req, void *user);
 void chain_api_ingress_send_transaction2(cps_api_request *req, void *user);
 void chain_api_ingress_push_transactions(cps_api_request *req, void *user);
+
+/* ---- pushes (chain_api_trx.c) ------------------------------------------------------------------ */
+/* Answers req with result (taken) once a block commits: at once after the next commit, or, with
+ * forward->forwarded, when a committed block holds forward->id (or expired). Loop thread. */
+void chain_api_answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result,
+                                   const chain_api_waiting *forward);
+/* Forwards a transaction to the peers through api->relay (which executes it speculatively on a
+ * node without a pending block): on 0, *forward says what to wait for (with the speculative
+ * trace rendered, nested for push_transaction) and *result is {transaction_id}; else *detail
+ * (malloc'd) says why it was refused. Loop thread; api->relay must be set. */
+int chain_api_forward_packed(cps_chain_api *api, const uint8_t *packed, size_t n,
+                             const cps_checksum256 *id, uint32_t expiration, bool nested,
+                             chain_api_waiting *forward, json_t **result, char **detail);
 
 /* ---- traces (chain_api_trace.c) --------------------------------------------------------------- */
 /* Appends the trace as nodeos's "processed" object: action data decoded through `resolve`

@@ -44,6 +44,38 @@ void chain_api_remember_trx(cps_chain_api *api, const cps_checksum256 *id, uint3
     s->used = true;
 }
 
+int chain_api_forward_packed(cps_chain_api *api, const uint8_t *packed, size_t n,
+                             const cps_checksum256 *id, uint32_t expiration, bool nested,
+                             chain_api_waiting *forward, json_t **result, char **detail)
+{
+    cps_chain_transaction_trace *trace = NULL;
+    int rc = api->relay(api->relay_ctx, packed, n, &trace);
+    if (rc) {
+        cps_chain_transaction_trace_free(trace);
+        *detail = strdup(cps_last_error());
+        return rc;
+    }
+    memset(forward, 0, sizeof *forward);
+    if (trace) { /* the speculative trace, completed from the block that holds it */
+        cps_buf tj = {0};
+        cps_chain_api__abi_set abis = {api->ctl, {{0, NULL}}, 0};
+        cps_chain_transaction_trace_to_json(trace, &tj);
+        forward->processed = chain_api_json_from_buf(&tj);
+        if (forward->processed) {
+            cps_chain_api__decode_trace_data(forward->processed, &abis);
+            if (nested) nest_action_traces(forward->processed);
+        }
+        cps_chain_api__abi_set_free(&abis);
+        cps_buf_free(&tj);
+        cps_chain_transaction_trace_free(trace);
+    }
+    forward->id = *id;
+    forward->expiration = expiration;
+    forward->forwarded = true;
+    *result = json_pack("{s:o}", "transaction_id", chain_api_json_checksum(id));
+    return 0;
+}
+
 /* Applies one packed transaction given as JSON to the pending block. Returns 0 and *result
  * ({transaction_id, processed}) or an error with *exc_detail set (caller frees) for the
  * answer. With no pending block and a relay, a push that can wait (`forward` not NULL) goes to
@@ -74,23 +106,10 @@ static int apply_json_trx(cps_chain_api *api, json_t *body, bool nested, json_t 
         /* A follower: the relay executes it speculatively (its error is the answer) and sends
          * it to the peers; the producer applies it; the answer waits for the block
          * (docs/node.md). */
-        rc = api->relay(api->relay_ctx, packed.data, packed.size, &trace);
-        if (rc) {
-            *detail = strdup(cps_last_error());
-            goto done;
-        }
-        if (trace) { /* the speculative trace, completed from the block that holds it */
-            cps_chain_transaction_trace_to_json(trace, &tj);
-            forward->processed = chain_api_json_from_buf(&tj);
-            if (forward->processed) {
-                cps_chain_api__decode_trace_data(forward->processed, &abis);
-                if (nested) nest_action_traces(forward->processed);
-            }
-        }
-        cps_abi_transaction_id_raw(raw.data, raw.size, &forward->id);
-        forward->expiration = trx.header.expiration;
-        forward->forwarded = true;
-        *result = json_pack("{s:o}", "transaction_id", chain_api_json_checksum(&forward->id));
+        cps_checksum256 id;
+        cps_abi_transaction_id_raw(raw.data, raw.size, &id);
+        rc = chain_api_forward_packed(api, packed.data, packed.size, &id, trx.header.expiration,
+                                      nested, forward, result, detail);
         goto done;
     }
     if (!cps_chain_controller_block_pending(api->ctl)) {
@@ -149,8 +168,8 @@ static bool grow_waiting(cps_chain_api *api)
     return true;
 }
 
-static void answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result,
-                                const chain_api_waiting *forward)
+void chain_api_answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result,
+                                   const chain_api_waiting *forward)
 {
     if (api->waiting_count == api->waiting_cap && !grow_waiting(api)) {
         /* Cannot queue the answer: give it now rather than never. */
@@ -171,7 +190,7 @@ static void push_one(cps_api_request *req, cps_chain_api *api, json_t *body, boo
     chain_api_waiting forward = {0};
     int rc = apply_json_trx(api, body, nested, &result, &detail, &forward);
     if (rc) chain_api_respond_trx_error(req, rc, detail ? detail : cps_strerror(rc));
-    else answer_after_commit(api, req, result, &forward);
+    else chain_api_answer_after_commit(api, req, result, &forward);
     free(detail);
 }
 
@@ -237,7 +256,7 @@ void chain_api_push_transactions(cps_api_request *req, void *user)
         free(detail);
         json_array_append_new(out, result ? result : json_null());
     }
-    answer_after_commit(api, req, out, NULL);
+    chain_api_answer_after_commit(api, req, out, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------

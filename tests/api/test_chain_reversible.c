@@ -1,7 +1,8 @@
 /* The chain API on a three-producer chain whose head is above LIB: get_info's LIB fields,
  * get_block / get_block_info / get_block_header_state of reversible blocks, the schedules in
- * get_block_header_state and get_producers, and get_transaction_status through LIB moves and a
- * popped block. A real controller and HTTP server in process; the controller lives on the loop
+ * get_block_header_state and get_producers, get_transaction_status through LIB moves and a
+ * popped block, and pushes still queued when a producer's turn ends forwarded instead of
+ * refused. A real controller and HTTP server in process; the controller lives on the loop
  * thread and the test drives it there. */
 #include "api/chain_api_internal.h"
 #include "api/http_client.h"
@@ -482,6 +483,169 @@ TEST(transaction_status_follows_lib_and_forks)
     s = trx_status(&fx);
     ASSERT_STR_EQ(str(s, "state"), "UNKNOWN");
     json_decref(s);
+    fixture_stop(&fx);
+}
+
+/* ---- a producer's turn ends with pushes still queued ------------------------------------------ */
+#define TURN_PUSHES 3
+static struct {
+    char *body[TURN_PUSHES];   /* push_transaction bodies */
+    cps_buf relayed[TURN_PUSHES]; /* what the relay was handed */
+    int relayed_count;
+    int status[TURN_PUSHES];
+    json_t *answer[TURN_PUSHES];
+    fixture *fx;
+    cps_name who; /* the producer of the turn's block */
+} turn;
+
+/* The node's P2P relay, recorded (no peer, no speculative trace: the answer keeps the receipt). */
+static int recording_relay(void *ctx, const uint8_t *packed, size_t n,
+                           cps_chain_transaction_trace **trace)
+{
+    (void)ctx;
+    if (trace) *trace = NULL;
+    if (turn.relayed_count < TURN_PUSHES &&
+        cps_write_bytes(&turn.relayed[turn.relayed_count], packed, n))
+        return CPS_ERR_NOMEM;
+    turn.relayed_count++;
+    return 0;
+}
+
+/* The producer's block is pending (its turn) and the ingress knows it; bodies are made. */
+static int turn_start_on_loop(fixture *fx)
+{
+    cps_chain_api_set_relay(fx->api, recording_relay, NULL);
+    /* a block at the wall clock's slot first: the API checks expirations against the clock */
+    uint32_t now_slot = cps_block_timestamp_from_us(cps_time_now_us());
+    if (now_slot > fx->slot) fx->slot = now_slot;
+    cps_buf head = {0};
+    int rc = sched_produce(fx->ctl, &fx->prods, fx->slot, NULL, &head);
+    if (!rc) cps_chain_api_head_changed(fx->api, &head);
+    cps_buf_free(&head);
+    cps_private_key dev = ctl_dev_key();
+    for (int i = 0; i < TURN_PUSHES && !rc; i++) {
+        char json[1024], pub[CPS_PUBLIC_KEY_STR_MAX];
+        cps_private_key k = ctl_key(90);
+        ctl_pub_str(&k, pub);
+        snprintf(json, sizeof json,
+                 "{\"creator\":\"eosio\",\"name\":\"turn.%c\",\"owner\":{\"threshold\":1,\"keys\":"
+                 "[{\"key\":\"%s\",\"weight\":1}],\"accounts\":[],\"waits\":[]},\"active\":"
+                 "{\"threshold\":1,\"keys\":[{\"key\":\"%s\",\"weight\":1}],\"accounts\":[],"
+                 "\"waits\":[]}}", 'a' + i, pub, pub);
+        ctl_action a = {"eosio", "newaccount", "eosio@active", NULL, json};
+        cps_buf packed = {0}, body = {0};
+        cps_arena ar = {0};
+        cps_packed_transaction pt;
+        rc = ctl_make_trx(fx->ctl, &a, 1, &dev, 1, NULL, &packed);
+        cps_reader r = cps_reader_make(packed.data, packed.size);
+        if (!rc) rc = cps_abi_packed_transaction_unpack(&r, &ar, &pt);
+        if (!rc) rc = cps_abi_packed_transaction_to_json(&pt, false, NULL, NULL, &body);
+        if (!rc) turn.body[i] = strdup(cps_buf_cstr(&body));
+        cps_abi_arena_free(&ar);
+        cps_buf_free(&packed);
+        cps_buf_free(&body);
+    }
+    uint32_t slot = ++fx->slot;
+    cps_name who;
+    if (!rc) rc = cps_chain_controller_scheduled_producer(fx->ctl, slot, &who, NULL);
+    if (!rc) rc = cps_chain_controller_start_block(fx->ctl, slot, who);
+    if (!rc) cps_chain_api_block_started(fx->api);
+    turn.who = who;
+    return rc;
+}
+
+/* While the loop is busy the pushes queue up; then the turn's last block commits and no block
+ * is pending any more (the next slot is another producer's). */
+static int turn_end_on_loop(fixture *fx)
+{
+    for (int k = 0; k < 2000 && chain_api_ingress_queued(fx->api) < TURN_PUSHES; k++)
+        usleep(10 * 1000);
+    if (chain_api_ingress_queued(fx->api) < TURN_PUSHES)
+        return cps_fail(CPS_ERR_STATE, "only %u pushes queued", chain_api_ingress_queued(fx->api));
+    cps_name who = turn.who;
+    cps_private_key key = ctl_dev_key();
+    for (int i = 0; i < 3; i++)
+        if (fx->prods.name[i] == who) key = fx->prods.priv[i];
+    cps_buf raw = {0};
+    int rc = cps_chain_controller_finalize_block(fx->ctl, &key);
+    if (!rc) rc = cps_chain_controller_commit_block(fx->ctl, &raw);
+    if (!rc) cps_chain_api_head_changed(fx->api, &raw);
+    cps_buf_free(&raw);
+    return rc;
+}
+
+static int relayed_count_on_loop(fixture *fx)
+{
+    (void)fx;
+    return turn.relayed_count;
+}
+
+/* The next producer's block holds the forwarded transactions. */
+static int next_block_on_loop(fixture *fx)
+{
+    uint32_t slot = ++fx->slot;
+    cps_name who;
+    int rc = cps_chain_controller_scheduled_producer(fx->ctl, slot, &who, NULL);
+    if (!rc) rc = cps_chain_controller_start_block(fx->ctl, slot, who);
+    for (int i = 0; i < TURN_PUSHES && !rc; i++)
+        rc = cps_chain_controller_push_transaction(fx->ctl, turn.relayed[i].data,
+                                                   turn.relayed[i].size, NULL);
+    cps_private_key key = ctl_dev_key();
+    for (int i = 0; i < 3; i++)
+        if (fx->prods.name[i] == who) key = fx->prods.priv[i];
+    cps_buf raw = {0};
+    if (!rc) rc = cps_chain_controller_finalize_block(fx->ctl, &key);
+    if (!rc) rc = cps_chain_controller_commit_block(fx->ctl, &raw);
+    if (rc) cps_chain_controller_abort_block(fx->ctl, NULL, NULL);
+    else {
+        fx->trx_block = cps_chain_controller_head_num(fx->ctl);
+        cps_chain_api_head_changed(fx->api, &raw);
+    }
+    cps_buf_free(&raw);
+    return rc;
+}
+
+static void *push_thread(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    http_response r;
+    if (http_once(turn.fx->port, "POST", "/v1/chain/push_transaction", NULL, turn.body[i], &r))
+        return NULL;
+    turn.status[i] = r.status;
+    turn.answer[i] = json_loadb(r.body ? r.body : "", r.body_len, JSON_DECODE_ANY, NULL);
+    http_response_free(&r);
+    return NULL;
+}
+
+/* Pushes still queued when a producer's turn ends are not refused (no pending block): they go
+ * to the peers like a follower's, and each is answered once a block holds it. */
+TEST(pushes_queued_at_the_end_of_a_turn_are_forwarded)
+{
+    fixture fx;
+    ASSERT_OK(fixture_start(&fx));
+    memset(&turn, 0, sizeof turn);
+    turn.fx = &fx;
+    ASSERT_OK(on_loop(&fx, turn_start_on_loop));
+    pthread_t th[TURN_PUSHES];
+    for (int i = 0; i < TURN_PUSHES; i++)
+        ASSERT_EQ(pthread_create(&th[i], NULL, push_thread, (void *)(intptr_t)i), 0);
+    ASSERT_OK(on_loop(&fx, turn_end_on_loop));
+    /* the loop drains the queue with no block pending: everything goes to the relay */
+    for (int k = 0; k < 500 && on_loop(&fx, relayed_count_on_loop) < TURN_PUSHES; k++)
+        usleep(10 * 1000);
+    ASSERT_EQ(on_loop(&fx, relayed_count_on_loop), TURN_PUSHES);
+    ASSERT_OK(on_loop(&fx, next_block_on_loop));
+    for (int i = 0; i < TURN_PUSHES; i++) {
+        pthread_join(th[i], NULL);
+        ASSERT_EQ(turn.status[i], 202);
+        json_t *p = json_object_get(turn.answer[i], "processed");
+        ASSERT_EQ(json_integer_value(json_object_get(p, "block_num")), fx.trx_block);
+        ASSERT_EQ(strcmp(str(json_object_get(p, "receipt"), "status"), "executed"), 0);
+        ASSERT_EQ(strlen(str(turn.answer[i], "transaction_id")), 64);
+        json_decref(turn.answer[i]);
+        free(turn.body[i]);
+        cps_buf_free(&turn.relayed[i]);
+    }
     fixture_stop(&fx);
 }
 

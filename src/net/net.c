@@ -541,6 +541,13 @@ void cps_net__trx_origin_set(cps_net *net, const cps_checksum256 *id, uint64_t p
     net->trx_origin[i].peer_id = peer_id;
 }
 
+void cps_net_forget_transaction(cps_net *net, const cps_checksum256 *id)
+{
+    cps_net__lru_remove(&net->seen_trxs, id);
+    uint32_t i = trx_origin_slot(id);
+    if (!memcmp(net->trx_origin[i].id.b, id->b, 32)) net->trx_origin[i].peer_id = 0;
+}
+
 uint64_t cps_net__trx_origin_get(const cps_net *net, const cps_checksum256 *id)
 {
     uint32_t i = trx_origin_slot(id);

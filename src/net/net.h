@@ -312,6 +312,10 @@ void cps_net_set_head(cps_net *net, uint32_t head_num, const cps_checksum256 *he
 CPS_MUST_USE int cps_net_broadcast_block(cps_net *net, const uint8_t *signed_block, size_t n);
 CPS_MUST_USE int cps_net_broadcast_transaction(cps_net *net, const uint8_t *packed_trx, size_t n);
 CPS_MUST_USE int cps_net_broadcast_vote(cps_net *net, const cps_net_vote *vote);
+/* Forgets a transaction id taken from a peer (its callback returned 0 or CPS_ERR_EXISTS) that the
+ * node later could not use after all (e.g. its queue was full): the same transaction is taken
+ * again when a peer sends it once more. */
+void cps_net_forget_transaction(cps_net *net, const cps_checksum256 *id);
 
 /* To one peer by id: CPS_ERR_NOT_FOUND if it is gone (not an error for the node to worry
  * about), CPS_ERR_INVALID_ARG for a range the protocol does not allow. */

@@ -293,9 +293,14 @@ static void prep_done(uv_work_t *w, int status)
         cps_chain_controller_remember_keys(p->ctl, pw->meta);
         if (pw->apply && cps_chain_controller_block_pending(p->ctl) && p->hooks.transaction) {
             /* the queue owns meta from here, and gossips it once it is in the block */
-            if (p->hooks.transaction(p->hooks.ctx, pw->meta) != 0) {
+            cps_checksum256 id = *cps_chain_trx_meta_id(pw->meta);
+            int qrc = p->hooks.transaction(p->hooks.ctx, pw->meta);
+            if (qrc != 0) {
                 cps_api_metric_inc(p->m.refused);
                 cps_log_debug("p2p", "transaction from a peer not queued: %s", cps_last_error());
+                /* the queue was full (or the block closed): let it come again, e.g. when its
+                 * sender retries; a duplicate stays known */
+                if (qrc != CPS_ERR_TX_DUPLICATE) cps_net_forget_transaction(p->net, &id);
             }
             pw->meta = NULL;
         } else if (pw->apply) {

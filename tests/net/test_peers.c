@@ -546,6 +546,54 @@ TEST(an_applied_transaction_is_not_sent_back_to_its_sender)
     ASSERT_OK(finish_loop(&loop));
 }
 
+static bool got_two_trxs(void *ctx)
+{
+    return ((node *)ctx)->trxs >= 2;
+}
+
+/* A transaction the node took but could not use (its queue was full) is forgotten: sent again,
+ * it is taken again instead of being dropped as already seen. */
+TEST(a_forgotten_transaction_is_taken_again)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    node a, b;
+    cps_net_config c;
+    test_config(&c, true, 0);
+    ASSERT_OK(node_start(&b, &loop, 1, &c, "B"));
+    b.trx_verdict = CPS_ERR_EXISTS; /* taken (for a block that never holds it) */
+    test_config(&c, false, 0);
+    add_peer(&c, cps_net_listen_port(b.net));
+    ASSERT_OK(node_start(&a, &loop, 1, &c, "A"));
+    ASSERT(run_until(&loop, both_connected, &(pair){&a, &b, NULL, 1}, 3000));
+    cps_buf trx;
+    cps_buf_init(&trx);
+    ASSERT_OK(fixture_transaction(&trx, 79, CPS_COMPRESSION_NONE));
+    ASSERT_OK(cps_net_broadcast_transaction(a.net, trx.data, trx.size));
+    ASSERT(run_until(&loop, got_one_trx, &b, 3000));
+    /* sent again: already seen, dropped */
+    ASSERT_OK(cps_net_broadcast_transaction(a.net, trx.data, trx.size));
+    run_for(&loop, 200);
+    ASSERT_EQ(b.trxs, 1);
+    ASSERT_EQ(stat_duplicates(&b), 1);
+    /* forgotten by B: the next copy is taken */
+    cps_arena ar = {0};
+    cps_reader r = cps_reader_make(trx.data, trx.size);
+    cps_packed_transaction pt;
+    ASSERT_OK(cps_abi_packed_transaction_unpack(&r, &ar, &pt));
+    cps_checksum256 id;
+    cps_abi_transaction_id_raw(pt.packed_trx.data, pt.packed_trx.size, &id);
+    cps_abi_arena_free(&ar);
+    cps_net_forget_transaction(b.net, &id);
+    ASSERT_OK(cps_net_broadcast_transaction(a.net, trx.data, trx.size));
+    ASSERT(run_until(&loop, got_two_trxs, &b, 3000));
+    ASSERT_EQ(b.trxs, 2);
+    cps_buf_free(&trx);
+    node_stop(&a);
+    node_stop(&b);
+    ASSERT_OK(finish_loop(&loop));
+}
+
 static bool got_three_blocks(void *ctx)
 {
     return ((node *)ctx)->blocks >= 3;

@@ -134,8 +134,10 @@ static int head_unpack(cps_bytes v, cps_chain_head *h)
         rc = cps_read_bytes(&r, h->blockroot_merkle.active[i].b, 32);
     if (!rc) rc = cps_read_u32(&r, &h->schedule_version);
     if (!rc) rc = cps_read_bytes(&r, h->schedule_hash.b, 32);
-    if (!rc) rc = cps_read_u32(&r, &h->final_num);
-    if (!rc) rc = cps_read_u32(&r, &h->claim_num);
+    /* final_num and claim_num came later: a record without them (a data dir of an earlier
+     * build) reads as nothing proven final yet, which only delays a schedule promotion */
+    if (!rc && cps_reader_left(&r)) rc = cps_read_u32(&r, &h->final_num);
+    if (!rc && cps_reader_left(&r)) rc = cps_read_u32(&r, &h->claim_num);
     if (!rc) rc = cps_read_end(&r);
     if (rc) return cps_fail_prefix(CPS_ERR_DB_CORRUPT, "chain.global head record");
     return 0;

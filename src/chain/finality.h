@@ -379,8 +379,8 @@ CPS_MUST_USE int cps_chain_finality_open(const cps_checksum256 *chain_id, cps_ch
                                          cps_chain_finality **out);
 void cps_chain_finality_close(cps_chain_finality *f);
 
-/* Registers the schedule with this version; votes on a block are counted against the schedule
- * of its schedule_version. At most CPS_CHAIN_FINALITY_SCHEDULES versions are kept (the lowest
+/* Registers the schedule with this version; votes on a block are counted against the schedules
+ * of its schedule_version and (joint QCs) its pending_version. At most CPS_CHAIN_FINALITY_SCHEDULES versions are kept (the lowest
  * goes). Registering a version again with the same producers is harmless; with different ones
  * it is CPS_ERR_EXISTS (a version never changes). CPS_ERR_INVALID_ARG for 0 or more than
  * CPS_CHAIN_MAX_PRODUCERS producers or a duplicate name. */
@@ -421,7 +421,8 @@ CPS_MUST_USE int cps_chain_finality_on_raw_block(cps_chain_finality *f, const ui
 /* A vote arrived (gossip or our own). Returns 0 whether or not it was counted (res->accepted,
  * res->pending and res->reason say); a negative code only for misuse or out of memory.
  * Ignored with a reason: block_num disagreeing with the id, block at or below lib, unknown
- * schedule, producer not in the schedule, bad signature, duplicate. */
+ * schedule, producer in neither of the block's schedules, bad signature, duplicate (counted
+ * already in every schedule whose key it could count for). */
 CPS_MUST_USE int cps_chain_finality_on_vote(cps_chain_finality *f, const cps_chain_vote *v,
                                             cps_chain_finality_result *res);
 
@@ -460,7 +461,7 @@ const cps_chain_evidence *cps_chain_finality_evidence_at(const cps_chain_finalit
  *             one slot or one height, even across restarts);
  *   lock      the lock is raised to the newest QC'd block the tracker knows; X must extend the
  *             lock, or X must have a QC'd strict ancestor newer than the lock (liveness);
- *   schedule  the producer is in X's schedule.
+ *   schedule  the producer is in X's active schedule or in its pending one (joint QCs).
  * ========================================================================================== */
 typedef struct cps_chain_voter cps_chain_voter;
 

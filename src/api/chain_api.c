@@ -303,6 +303,19 @@ void cps_chain_api_set_relay(cps_chain_api *api, cps_chain_api_relay_fn relay, v
     api->relay_ctx = ctx;
 }
 
+/* block_num and block_time of every action trace (inline ones too) set to the block's. */
+static void set_trace_block(json_t *traces, uint32_t block_num, uint32_t block_time)
+{
+    size_t i;
+    json_t *at;
+    json_array_foreach(traces, i, at)
+    {
+        json_object_set_new(at, "block_num", json_integer(block_num));
+        json_object_set_new(at, "block_time", chain_api_json_slot(block_time));
+        set_trace_block(json_object_get(at, "inline_traces"), block_num, block_time);
+    }
+}
+
 /* A follower's forwarded push, answered from the receipt the block holds for it: its speculative
  * trace with the block's number, time and receipt, or (none kept) the receipt alone. */
 static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
@@ -323,6 +336,7 @@ static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
                                       "cpu_usage_us", (json_int_t)r->cpu_usage_us,
                                       "net_usage_words", (json_int_t)r->net_usage_words));
         json_object_set_new(p, "net_usage", json_integer((json_int_t)r->net_usage_words * 8));
+        set_trace_block(json_object_get(p, "action_traces"), block_num, block_time);
         json_object_set_new(w->result, "processed", p);
         cps_api_respond_json(w->req, 202, w->result);
         (void)api;

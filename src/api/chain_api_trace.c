@@ -150,9 +150,21 @@ static void put_action(cps_buf *out, const cps_chain_transaction_trace *t, uint3
     }
     PUT(out, "],");
     put_action_data(out, a, resolve, ctx);
-    if (a->context_free) PUT(out, "},\"context_free\":true,\"console\":");
-    else PUT(out, "},\"context_free\":false,\"console\":");
+    if (a->context_free) PUT(out, "},\"context_free\":true,\"elapsed\":");
+    else PUT(out, "},\"context_free\":false,\"elapsed\":");
+    put_u64(out, a->cpu_units / 100); /* µs of deterministic CPU (VM units / 100) */
+    PUT(out, ",\"console\":");
     cps_json_quote(out, a->console ? a->console : "", a->console ? a->console_size : 0);
+    /* nodeos's per-action copies of the transaction's fields */
+    PUT(out, ",\"trx_id\":");
+    put_hex_string(out, t->id.b, 32);
+    PUT(out, ",\"block_num\":");
+    put_u64(out, t->block_num);
+    char ts[CPS_TIME_STR_MAX];
+    cps_abi_block_timestamp_to_string(t->block_time, ts);
+    PUT(out, ",\"block_time\":\"");
+    cps_write_bytes(out, ts, strlen(ts));
+    PUT(out, "\",\"producer_block_id\":null,\"except\":null,\"error_code\":null");
     PUT(out, ",\"return_value_hex_data\":");
     put_hex_string(out, a->return_value, a->return_value_size);
     if (nested) {
@@ -177,7 +189,7 @@ int chain_api_trace_json(cps_buf *out, const cps_chain_transaction_trace *t, boo
     put_u64(out, t->block_num);
     PUT(out, ",\"block_time\":\"");
     cps_write_bytes(out, ts, strlen(ts));
-    PUT(out, "\",\"receipt\":{\"status\":\"");
+    PUT(out, "\",\"producer_block_id\":null,\"receipt\":{\"status\":\"");
     cps_write_bytes(out, st, strlen(st));
     PUT(out, "\",\"cpu_usage_us\":");
     put_u64(out, t->cpu_usage_us);
@@ -196,11 +208,11 @@ int chain_api_trace_json(cps_buf *out, const cps_chain_transaction_trace *t, boo
             put_action(out, t, i, false, resolve, ctx, 0);
         }
     }
-    PUT(out, "],\"except\":");
+    PUT(out, "],\"account_ram_delta\":null,\"except\":");
     if (t->error)
         cps_json_quote(out, t->error_message ? t->error_message : "",
                        t->error_message ? strlen(t->error_message) : 0);
     else PUT(out, "null");
-    cps_write_u8(out, '}');
+    PUT(out, ",\"error_code\":null}");
     return out->failed;
 }

@@ -120,13 +120,16 @@ int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cp
 {
     char hex[65], n1[CPS_NAME_STR_MAX], n2[CPS_NAME_STR_MAX], n3[CPS_NAME_STR_MAX];
     cps_hex_encode(hex, t->id.b, 32);
+    char idhex[65]; /* hex is reused for the action digests below */
+    memcpy(idhex, hex, sizeof idhex);
     static const char *const status[] = {"executed", "soft_fail", "hard_fail", "delayed", "expired"};
     cps_buf_printf(out, "{\"id\":\"%s\",\"block_num\":%u,\"block_time\":", hex, t->block_num);
     char ts[CPS_TIME_STR_MAX];
     cps_abi_block_timestamp_to_string(t->block_time, ts);
     cps_json_quote(out, ts, strlen(ts));
     cps_buf_printf(out,
-                   ",\"receipt\":{\"status\":\"%s\",\"cpu_usage_us\":%u,\"net_usage_words\":%u},"
+                   ",\"producer_block_id\":null,"
+                   "\"receipt\":{\"status\":\"%s\",\"cpu_usage_us\":%u,\"net_usage_words\":%u},"
                    "\"elapsed\":%lld,\"net_usage\":%u,\"scheduled\":false,\"action_traces\":[",
                    status[t->status < 5 ? t->status : 2], t->cpu_usage_us, t->net_usage_words,
                    (long long)t->elapsed_us, t->net_usage_words * 8);
@@ -163,17 +166,24 @@ int cps_chain_transaction_trace_to_json(const cps_chain_transaction_trace *t, cp
                            name_str(a->authorization[k].permission, n2));
         cps_buf_printf(out, "],\"data\":\"");
         cps_hex_append(out, a->data, a->data_size);
-        cps_buf_printf(out, "\"},\"context_free\":%s,\"console\":", a->context_free ? "true" : "false");
+        cps_buf_printf(out, "\"},\"context_free\":%s,\"elapsed\":%llu,\"console\":",
+                       a->context_free ? "true" : "false",
+                       (unsigned long long)(a->cpu_units / 100)); /* deterministic µs */
         cps_json_quote(out, a->console ? a->console : "", a->console_size);
+        /* nodeos's per-action copies of the transaction's fields */
+        cps_buf_printf(out, ",\"trx_id\":\"%s\",\"block_num\":%u,\"block_time\":", idhex,
+                       t->block_num);
+        cps_json_quote(out, ts, strlen(ts));
+        cps_buf_printf(out, ",\"producer_block_id\":null,\"except\":null,\"error_code\":null");
         cps_buf_printf(out, ",\"return_value_hex_data\":\"");
         cps_hex_append(out, a->return_value, a->return_value_size);
         cps_buf_printf(out, "\"}");
     }
-    cps_buf_printf(out, "],\"except\":");
+    cps_buf_printf(out, "],\"account_ram_delta\":null,\"except\":");
     if (t->error) cps_json_quote(out, t->error_message ? t->error_message : "", 
                                  t->error_message ? strlen(t->error_message) : 0);
     else cps_buf_printf(out, "null");
-    cps_write_u8(out, '}');
+    cps_buf_printf(out, ",\"error_code\":null}");
     return out->failed;
 }
 

@@ -60,14 +60,25 @@ async function post(endpoint, body) {
     const tr = p.action_traces.find((a) => a.receiver === 'eosio.token' && a.act.name === 'transfer');
     assert(tr && tr.act.data.quantity === '5.0000 CPS', JSON.stringify(p.action_traces));
     assert(p.action_traces.some((a) => a.receiver === 'alice'), 'no notification of alice');
+    assert(tr.trx_id === r.json.transaction_id && tr.block_num === p.block_num, 'action trace ids');
     await new Promise((r) => setTimeout(r, 1100)); // a block later too
     assert((await balances()) === before, 'balances changed');
     // not remembered as a duplicate: the signed twin of the same transaction still goes through
     const signed = await api.transact(
       { ...(await api.deserializeTransactionWithActions(t.serializedTransaction)) },
       { broadcast: false, sign: true });
-    await rpc.push_transaction(signed);
+    const pushed = await rpc.push_transaction(signed);
     assert((await balances()) !== before, 'the real push did not transfer');
+    // nodeos's trace fields, per transaction and per action (chain-api reference)
+    const pp = pushed.processed;
+    for (const k of ['producer_block_id', 'account_ram_delta', 'error_code'])
+      assert(k in pp && pp[k] === null, `processed.${k}: ${JSON.stringify(pp[k])}`);
+    for (const at of pp.action_traces) {
+      assert(at.trx_id === pushed.transaction_id, `trx_id ${at.trx_id}`);
+      assert(at.block_num === pp.block_num && at.block_time === pp.block_time, 'action block');
+      assert(typeof at.elapsed === 'number' && at.except === null && at.error_code === null &&
+        at.producer_block_id === null, JSON.stringify(at).slice(0, 300));
+    }
   });
 
   await check('compute_transaction reports an assertion as processed.except', async () => {

@@ -34,8 +34,9 @@ read -r trx num traces first < <(node tests/node/p2p_transfer.js "$(cpsd_url f2)
 if [[ -n ${num:-} && $num -gt 0 ]] && post prod get_block "{\"block_num_or_id\":$num}" | grep -q "$trx"; then
   ok "a transfer pushed to f2 is answered with its block ($num), which holds it on the producer"
 else bad "transfer via f2: '${trx:-}' '${num:-}' $(cat "$tmp/t.err")"; fi
-# its speculative traces: the transfer and the notified accounts, data decoded
-if [[ ${traces:-0} -ge 2 && ${first:-} == eosio.token:transfer:hello ]]; then
+# its speculative traces: the transfer and the notified accounts, data decoded, each naming the
+# block that holds it
+if [[ ${traces:-0} -ge 2 && ${first:-} == eosio.token:transfer:hello:block ]]; then
   ok "f2's answer carries the action traces ($traces, first $first)"
 else bad "f2's answer traces: '${traces:-}' '${first:-}'"; fi
 t0=$(date +%s)

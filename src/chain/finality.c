@@ -69,6 +69,15 @@ static cps_chain_qc_part active_part(const cps_chain_qc *qc)
     return p;
 }
 
+static void set_active_part(cps_chain_qc *qc, const cps_chain_qc_part *p)
+{
+    qc->schedule_version = p->schedule_version;
+    memcpy(qc->bitset, p->bitset, sizeof qc->bitset);
+    qc->bitset_len = p->bitset_len;
+    qc->signatures = p->signatures;
+    qc->signature_count = p->signature_count;
+}
+
 static int part_encode(cps_buf *b, const cps_chain_qc_part *p)
 {
     if (p->bitset_len > CPS_CHAIN_QC_BITSET_MAX ||
@@ -142,11 +151,7 @@ int cps_chain_qc_decode(const uint8_t *data, size_t n, cps_arena *a, cps_chain_q
     cps_chain_qc_part act = {0};
     rc = part_decode(&r, a, "active", &act);
     if (rc) return rc;
-    out->schedule_version = act.schedule_version;
-    memcpy(out->bitset, act.bitset, sizeof out->bitset);
-    out->bitset_len = act.bitset_len;
-    out->signatures = act.signatures;
-    out->signature_count = act.signature_count;
+    set_active_part(out, &act);
     if (cps_reader_left(&r)) {
         rc = part_decode(&r, a, "pending", &out->pending);
         if (rc) return rc;
@@ -252,14 +257,32 @@ static bool votes_in_order(uint32_t slot_a, uint32_t num_a, uint32_t slot_b, uin
     return (slot_a < slot_b && num_a < num_b) || (slot_b < slot_a && num_b < num_a);
 }
 
+/* What every record of two votes needs (kinds 1 and 3): both by e's producer, for two blocks,
+ * each number matching its id, both signed by key. */
+static int verify_vote_pair(const cps_checksum256 *chain_id, const cps_public_key *key,
+                            const cps_chain_evidence *e)
+{
+    const cps_chain_vote *a = &e->vote[0], *b = &e->vote[1];
+    if (a->producer != e->producer || b->producer != e->producer)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: a vote by another producer");
+    if (memcmp(a->block_id.b, b->block_id.b, 32) == 0)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: both votes are for one block");
+    if (cps_abi_block_num_from_id(&a->block_id) != a->block_num ||
+        cps_abi_block_num_from_id(&b->block_id) != b->block_num)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: a vote's number disagrees with its block id");
+    if (cps_chain_vote_verify(chain_id, key, a))
+        return cps_fail(CPS_ERR_CRYPTO, "evidence: vote a is not signed by the key");
+    if (cps_chain_vote_verify(chain_id, key, b))
+        return cps_fail(CPS_ERR_CRYPTO, "evidence: vote b is not signed by the key");
+    return 0;
+}
+
+/* Kind 3: each header is its vote's block; the votes are not in order by slot and height. */
 static int verify_vote_order(const cps_checksum256 *chain_id, const cps_public_key *key,
                              const cps_chain_evidence *e)
 {
     uint32_t slot[2];
     for (int i = 0; i < 2; i++) {
-        const cps_chain_vote *v = &e->vote[i];
-        if (v->producer != e->producer)
-            return cps_fail(CPS_ERR_FORMAT, "evidence: a vote by another producer");
         cps_arena a;
         cps_abi_arena_init(&a);
         cps_block_header h;
@@ -269,17 +292,12 @@ static int verify_vote_order(const cps_checksum256 *chain_id, const cps_public_k
         slot[i] = h.timestamp;
         cps_abi_arena_free(&a);
         if (rc) return rc;
-        if (memcmp(id.b, v->block_id.b, 32) != 0)
+        if (memcmp(id.b, e->vote[i].block_id.b, 32) != 0)
             return cps_fail(CPS_ERR_FORMAT, "evidence: header %c is not the voted block's",
                             'a' + i);
-        if (cps_abi_block_num_from_id(&v->block_id) != v->block_num)
-            return cps_fail(CPS_ERR_FORMAT,
-                            "evidence: a vote's number disagrees with its block id");
-        if (cps_chain_vote_verify(chain_id, key, v))
-            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote %c is not signed by the key", 'a' + i);
     }
-    if (memcmp(e->vote[0].block_id.b, e->vote[1].block_id.b, 32) == 0)
-        return cps_fail(CPS_ERR_FORMAT, "evidence: both votes are for one block");
+    int rc = verify_vote_pair(chain_id, key, e);
+    if (rc) return rc;
     if (votes_in_order(slot[0], e->vote[0].block_num, slot[1], e->vote[1].block_num))
         return cps_fail(CPS_ERR_FORMAT,
                         "evidence: votes at (slot %u, block %u) and (slot %u, block %u) are in "
@@ -294,23 +312,10 @@ int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_
     if (cps_public_key_compare(key, &e->key) != 0)
         return cps_fail(CPS_ERR_CRYPTO, "evidence names another key than the one given");
     if (e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
-        const cps_chain_vote *a = &e->vote[0], *b = &e->vote[1];
-        if (a->producer != e->producer || b->producer != e->producer)
-            return cps_fail(CPS_ERR_FORMAT, "evidence: a vote by another producer");
-        if (a->block_num != b->block_num)
-            return cps_fail(CPS_ERR_FORMAT, "evidence: votes at blocks %u and %u", a->block_num,
-                            b->block_num);
-        if (memcmp(a->block_id.b, b->block_id.b, 32) == 0)
-            return cps_fail(CPS_ERR_FORMAT, "evidence: both votes are for one block");
-        if (cps_abi_block_num_from_id(&a->block_id) != a->block_num ||
-            cps_abi_block_num_from_id(&b->block_id) != b->block_num)
-            return cps_fail(CPS_ERR_FORMAT,
-                            "evidence: a vote's number disagrees with its block id");
-        if (cps_chain_vote_verify(chain_id, key, a))
-            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote a is not signed by the key");
-        if (cps_chain_vote_verify(chain_id, key, b))
-            return cps_fail(CPS_ERR_CRYPTO, "evidence: vote b is not signed by the key");
-        return 0;
+        if (e->vote[0].block_num != e->vote[1].block_num)
+            return cps_fail(CPS_ERR_FORMAT, "evidence: votes at blocks %u and %u",
+                            e->vote[0].block_num, e->vote[1].block_num);
+        return verify_vote_pair(chain_id, key, e);
     }
     if (e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER) return verify_vote_order(chain_id, key, e);
     if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
@@ -1265,11 +1270,7 @@ int cps_chain_finality_encode_qc(const cps_chain_finality *f, const cps_checksum
     cps_chain_qc qc = {.block_id = e->facts.id};
     cps_chain_qc_part a;
     build_part(t, false, s->version, sigs, &a);
-    qc.schedule_version = a.schedule_version;
-    memcpy(qc.bitset, a.bitset, sizeof qc.bitset);
-    qc.bitset_len = a.bitset_len;
-    qc.signatures = a.signatures;
-    qc.signature_count = a.signature_count;
+    set_active_part(&qc, &a);
     if (ps) {
         qc.has_pending = true;
         build_part(t, true, ps->version, sigs + t->count, &qc.pending);

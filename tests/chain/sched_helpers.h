@@ -102,6 +102,14 @@ static inline int sched_propose(cps_chain_controller *c, const sched_prods *p, c
     return rc;
 }
 
+/* The signing key of producer `who`: its own for prod.a..c, else (eosio) the dev key. */
+static inline cps_private_key sched_key_of(const sched_prods *p, cps_name who)
+{
+    for (int k = 0; k < 3; k++)
+        if (p->name[k] == who) return p->priv[k];
+    return ctl_dev_key();
+}
+
 /* Produces an empty block at `slot` as its scheduled producer, signed with that producer's key
  * (eosio: the dev key). *raw (may be NULL) receives the block. */
 static inline int sched_produce(cps_chain_controller *c, const sched_prods *p, uint32_t slot,
@@ -110,10 +118,7 @@ static inline int sched_produce(cps_chain_controller *c, const sched_prods *p, u
     cps_name who;
     int rc = cps_chain_controller_scheduled_producer(c, slot, &who, NULL);
     if (rc) return rc;
-    cps_private_key key = ctl_dev_key();
-    for (int k = 0; k < 3; k++)
-        if (p->name[k] == who) key = p->priv[k];
-    if (override_key) key = *override_key;
+    cps_private_key key = override_key ? *override_key : sched_key_of(p, who);
     rc = cps_chain_controller_start_block(c, slot, who);
     if (!rc) rc = cps_chain_controller_finalize_block(c, &key);
     if (!rc) rc = cps_chain_controller_commit_block(c, raw);

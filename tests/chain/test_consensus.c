@@ -310,20 +310,24 @@ static bool agree(world *w)
     return ref >= 0;
 }
 
-/* Whether the head block carries a QC extension on its parent. */
-static bool head_carries_qc(cps_chain_controller *c)
+/* The QC the head block of c carries: 0 none, 1 the active schedule's only, 2 joint. */
+static int head_qc_parts(cps_chain_controller *c)
 {
     cps_buf raw = {0};
     cps_arena a;
     cps_abi_arena_init(&a);
     cps_signed_block b;
-    bool yes = cps_chain_controller_read_block(c, cps_chain_controller_head_num(c), &raw) == 0 &&
-               cps_abi_signed_block_decode(raw.data, raw.size, &a, &b) == 0 &&
-               b.block_extension_count == 1 &&
-               b.block_extensions[0].type == CPS_CHAIN_QC_EXTENSION_ID;
+    cps_chain_qc qc;
+    int parts = 0;
+    if (cps_chain_controller_read_block(c, cps_chain_controller_head_num(c), &raw) == 0 &&
+        cps_abi_signed_block_decode(raw.data, raw.size, &a, &b) == 0 &&
+        b.block_extension_count == 1 &&
+        cps_chain_qc_decode(b.block_extensions[0].data.data, b.block_extensions[0].data.size, &a,
+                            &qc) == 0)
+        parts = qc.has_pending ? 2 : 1;
     cps_abi_arena_free(&a);
     cps_buf_free(&raw);
-    return yes;
+    return parts;
 }
 
 TEST(finality_advances_with_four_producers)
@@ -342,7 +346,7 @@ TEST(finality_advances_with_four_producers)
         ASSERT_EQ(lib, head - 1);
         ASSERT_EQ(w.finals[i], lib);
         ASSERT_EQ(cps_chain_finality_lib_num(cps_chain_consensus_finality(w.cs[i])), lib);
-        ASSERT_TRUE(head_carries_qc(w.c[i]));
+        ASSERT_TRUE(head_qc_parts(w.c[i]) > 0);
         /* the fork db holds only the reversible blocks */
         ASSERT_EQ(cps_chain_fork_db_size(cps_chain_consensus_fork_db(w.cs[i])), 2);
         cps_chain_consensus_stats st;
@@ -657,26 +661,6 @@ static int setprods_action(world *w, const int *idx, int n, cps_buf *json, ctl_a
     cps_buf_printf(json, "]}");
     *out = (ctl_action){"eosio", "setprods", "eosio@active", abi, cps_buf_cstr(json)};
     return rc;
-}
-
-/* The QC the head block of c carries: 0 none, 1 the active schedule's only, 2 joint. */
-static int head_qc_parts(cps_chain_controller *c)
-{
-    cps_buf raw = {0};
-    cps_arena a;
-    cps_abi_arena_init(&a);
-    cps_signed_block b;
-    cps_chain_qc qc;
-    int parts = 0;
-    if (cps_chain_controller_read_block(c, cps_chain_controller_head_num(c), &raw) == 0 &&
-        cps_abi_signed_block_decode(raw.data, raw.size, &a, &b) == 0 &&
-        b.block_extension_count == 1 &&
-        cps_chain_qc_decode(b.block_extensions[0].data.data, b.block_extensions[0].data.size, &a,
-                            &qc) == 0)
-        parts = qc.has_pending ? 2 : 1;
-    cps_abi_arena_free(&a);
-    cps_buf_free(&raw);
-    return parts;
 }
 
 /* Node 0's schedules: the active version and whether one is pending. */

@@ -372,9 +372,7 @@ static int produce_with(cps_chain_controller *c, const sched_prods *p, uint32_t 
     cps_name who;
     int rc = cps_chain_controller_scheduled_producer(c, slot, &who, NULL);
     if (rc) return rc;
-    cps_private_key key = ctl_dev_key();
-    for (int k = 0; k < 3; k++)
-        if (p->name[k] == who) key = p->priv[k];
+    cps_private_key key = sched_key_of(p, who);
     cps_buf qc = {0};
     int64_t v = 0;
     /* the QC is on the head, under the head's schedules (before the block may promote one) */

@@ -546,16 +546,6 @@ static void on_wake(uv_async_t *h)
     drain(ing);
 }
 
-uint32_t chain_api_ingress_queued(cps_chain_api *api)
-{
-    struct chain_api_ingress *ing = api->ingress;
-    if (!ing) return 0;
-    pthread_mutex_lock(&ing->lock);
-    uint32_t n = ing->queued;
-    pthread_mutex_unlock(&ing->lock);
-    return n;
-}
-
 void cps_chain_api_block_started(cps_chain_api *api)
 {
     struct chain_api_ingress *ing = api->ingress;

@@ -172,8 +172,6 @@ void chain_api_ingress_destroy(cps_chain_api *api);
 /* The pending block committed / was dropped: its transactions' pushes are answered (loop). */
 void chain_api_ingress_committed(cps_chain_api *api);
 void chain_api_ingress_aborted(cps_chain_api *api, const char *why);
-/* Transactions queued for the loop now (any thread). */
-uint32_t chain_api_ingress_queued(cps_chain_api *api);
 /* push_transaction, send_transaction, send_transaction2, push_transactions on the HTTP threads:
  * they decode and recover there and queue the transactions for the loop. */
 void chain_api_ingress_push_transaction(cps_api_request *req, void *user);

@@ -382,9 +382,7 @@ static int produce_with_trx_on_loop(fixture *fx)
         chain_api_remember_trx(fx->api, &t->id, 0);
     }
     cps_chain_transaction_trace_free(t);
-    cps_private_key key = dev;
-    for (int i = 0; i < 3; i++)
-        if (fx->prods.name[i] == who) key = fx->prods.priv[i];
+    cps_private_key key = sched_key_of(&fx->prods, who);
     cps_buf raw = {0};
     if (!rc) rc = cps_chain_controller_finalize_block(c, &key);
     if (!rc) rc = cps_chain_controller_commit_block(c, &raw);
@@ -554,18 +552,11 @@ static int turn_start_on_loop(fixture *fx)
     return rc;
 }
 
-/* While the loop is busy the pushes queue up; then the turn's last block commits and no block
- * is pending any more (the next slot is another producer's). */
+/* The turn's last block commits: no block is pending any more (the next slot is another
+ * producer's), and the ingress has not looked since it last saw one (it still queues pushes). */
 static int turn_end_on_loop(fixture *fx)
 {
-    for (int k = 0; k < 2000 && chain_api_ingress_queued(fx->api) < TURN_PUSHES; k++)
-        usleep(10 * 1000);
-    if (chain_api_ingress_queued(fx->api) < TURN_PUSHES)
-        return cps_fail(CPS_ERR_STATE, "only %u pushes queued", chain_api_ingress_queued(fx->api));
-    cps_name who = turn.who;
-    cps_private_key key = ctl_dev_key();
-    for (int i = 0; i < 3; i++)
-        if (fx->prods.name[i] == who) key = fx->prods.priv[i];
+    cps_private_key key = sched_key_of(&fx->prods, turn.who);
     cps_buf raw = {0};
     int rc = cps_chain_controller_finalize_block(fx->ctl, &key);
     if (!rc) rc = cps_chain_controller_commit_block(fx->ctl, &raw);
@@ -590,9 +581,7 @@ static int next_block_on_loop(fixture *fx)
     for (int i = 0; i < TURN_PUSHES && !rc; i++)
         rc = cps_chain_controller_push_transaction(fx->ctl, turn.relayed[i].data,
                                                    turn.relayed[i].size, NULL);
-    cps_private_key key = ctl_dev_key();
-    for (int i = 0; i < 3; i++)
-        if (fx->prods.name[i] == who) key = fx->prods.priv[i];
+    cps_private_key key = sched_key_of(&fx->prods, who);
     cps_buf raw = {0};
     if (!rc) rc = cps_chain_controller_finalize_block(fx->ctl, &key);
     if (!rc) rc = cps_chain_controller_commit_block(fx->ctl, &raw);
@@ -617,8 +606,8 @@ static void *push_thread(void *arg)
     return NULL;
 }
 
-/* Pushes still queued when a producer's turn ends are not refused (no pending block): they go
- * to the peers like a follower's, and each is answered once a block holds it. */
+/* Pushes queued when a producer's turn has ended are not refused (no pending block): they go to
+ * the peers like a follower's, and each is answered once a block holds it. */
 TEST(pushes_queued_at_the_end_of_a_turn_are_forwarded)
 {
     fixture fx;
@@ -626,11 +615,12 @@ TEST(pushes_queued_at_the_end_of_a_turn_are_forwarded)
     memset(&turn, 0, sizeof turn);
     turn.fx = &fx;
     ASSERT_OK(on_loop(&fx, turn_start_on_loop));
+    ASSERT_OK(on_loop(&fx, turn_end_on_loop));
+    /* the first push joins the queue (the ingress last saw a pending block); the loop drains it
+     * with no block pending: it goes to the relay, and so do the others (queued or not) */
     pthread_t th[TURN_PUSHES];
     for (int i = 0; i < TURN_PUSHES; i++)
         ASSERT_EQ(pthread_create(&th[i], NULL, push_thread, (void *)(intptr_t)i), 0);
-    ASSERT_OK(on_loop(&fx, turn_end_on_loop));
-    /* the loop drains the queue with no block pending: everything goes to the relay */
     for (int k = 0; k < 500 && on_loop(&fx, relayed_count_on_loop) < TURN_PUSHES; k++)
         usleep(10 * 1000);
     ASSERT_EQ(on_loop(&fx, relayed_count_on_loop), TURN_PUSHES);

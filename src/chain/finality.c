@@ -306,6 +306,68 @@ static int verify_vote_order(const cps_checksum256 *chain_id, const cps_public_k
     return 0;
 }
 
+static bool header_claims_qc(const cps_block_header *h)
+{
+    for (uint32_t i = 0; i < h->header_extension_count; i++)
+        if (h->header_extensions[i].type == CPS_CHAIN_QC_CLAIM_EXTENSION_ID) return true;
+    return false;
+}
+
+/* Kind 4: header a is vote a's block and claims a QC on its parent J; the chain runs from vote
+ * b's block down to a's height, parent by parent, claims no QC above a's height and does not
+ * reach J. */
+static int verify_lock_breach(const cps_checksum256 *chain_id, const cps_public_key *key,
+                              const cps_chain_evidence *e)
+{
+    const cps_chain_vote *va = &e->vote[0], *vb = &e->vote[1];
+    if (va->block_num >= vb->block_num)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: vote a (block %u) is not below vote b (%u)",
+                        va->block_num, vb->block_num);
+    cps_arena a;
+    cps_abi_arena_init(&a);
+    cps_block_header h;
+    cps_checksum256 id, j;
+    int rc = decode_header(&e->block[0].header, &a, &h, 'a');
+    if (!rc) rc = cps_abi_block_id(&h, &id);
+    if (!rc && memcmp(id.b, va->block_id.b, 32) != 0)
+        rc = cps_fail(CPS_ERR_FORMAT, "evidence: header a is not the voted block's");
+    if (!rc && !header_claims_qc(&h))
+        rc = cps_fail(CPS_ERR_FORMAT, "evidence: block %u claims no QC", va->block_num);
+    j = h.previous;
+    cps_abi_arena_free(&a);
+    if (rc) return rc;
+    cps_reader r = cps_reader_make(e->chain.data, e->chain.size);
+    uint32_t count;
+    rc = cps_read_varuint32(&r, &count);
+    if (rc) return cps_fail_prefix(CPS_ERR_FORMAT, "evidence chain");
+    if (count != vb->block_num - va->block_num + 1)
+        return cps_fail(CPS_ERR_FORMAT, "evidence: %u headers for blocks %u down to %u", count,
+                        vb->block_num, va->block_num);
+    cps_checksum256 expect = vb->block_id;
+    for (uint32_t i = 0; i < count && !rc; i++) {
+        uint32_t num = vb->block_num - i;
+        cps_bytes hb;
+        rc = cps_read_blob(&r, &hb.data, &hb.size);
+        if (rc) return cps_fail_prefix(CPS_ERR_FORMAT, "evidence chain header %u", i);
+        cps_abi_arena_init(&a);
+        rc = decode_header(&hb, &a, &h, 'b');
+        if (!rc) rc = cps_abi_block_id(&h, &id);
+        if (!rc && memcmp(id.b, expect.b, 32) != 0)
+            rc = cps_fail(CPS_ERR_FORMAT, "evidence: chain header %u is not block %u of b's branch",
+                          i, num);
+        if (!rc && num > va->block_num && header_claims_qc(&h))
+            rc = cps_fail(CPS_ERR_FORMAT,
+                          "evidence: block %u of b's branch claims a QC newer than a's", num);
+        if (!rc && num == va->block_num && memcmp(h.previous.b, j.b, 32) == 0)
+            rc = cps_fail(CPS_ERR_FORMAT, "evidence: b extends the block a's QC is on");
+        expect = h.previous;
+        cps_abi_arena_free(&a);
+    }
+    if (!rc) rc = cps_read_end(&r);
+    if (rc) return rc;
+    return verify_vote_pair(chain_id, key, e);
+}
+
 int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_key *key,
                               const cps_chain_evidence *e)
 {
@@ -318,6 +380,7 @@ int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_
         return verify_vote_pair(chain_id, key, e);
     }
     if (e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER) return verify_vote_order(chain_id, key, e);
+    if (e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH) return verify_lock_breach(chain_id, key, e);
     if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK)
         return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", e->kind);
     cps_arena a;
@@ -345,9 +408,33 @@ int cps_chain_evidence_verify(const cps_checksum256 *chain_id, const cps_public_
     return 0;
 }
 
+/* Kind 4's chain: a count within bounds, then that many headers of at most 64 KiB; *out spans
+ * them (borrowed). */
+static int read_chain(cps_reader *r, cps_bytes *out)
+{
+    size_t start = r->pos;
+    uint32_t count;
+    int rc = cps_read_varuint32(r, &count);
+    if (rc) return cps_fail_prefix(rc, "evidence side b: chain");
+    if (count < 2 || count > CPS_CHAIN_EVIDENCE_CHAIN_MAX)
+        return cps_fail(CPS_ERR_LIMIT, "evidence side b: %u chain headers (2 to %u)", count,
+                        CPS_CHAIN_EVIDENCE_CHAIN_MAX);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *d;
+        size_t n;
+        rc = cps_read_blob(r, &d, &n);
+        if (rc) return cps_fail_prefix(rc, "evidence side b: chain header %u", i);
+        if (n > CPS_CHAIN_EVIDENCE_HEADER_MAX)
+            return cps_fail(CPS_ERR_LIMIT, "evidence side b: chain header %u of %zu bytes", i, n);
+    }
+    out->data = r->data + start;
+    out->size = r->pos - start;
+    return 0;
+}
+
 int cps_chain_evidence_encode(cps_buf *b, const cps_chain_evidence *e)
 {
-    if (e->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || e->kind > CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+    if (e->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || e->kind > CPS_CHAIN_EVIDENCE_LOCK_BREACH)
         return cps_fail(CPS_ERR_INVALID_ARG, "evidence kind %u", e->kind);
     cps_write_u8(b, e->kind);
     cps_write_u64(b, e->producer);
@@ -357,7 +444,13 @@ int cps_chain_evidence_encode(cps_buf *b, const cps_chain_evidence *e)
             cps_write_bytes(b, e->vote[i].block_id.b, 32);
             cps_write_u32(b, e->vote[i].block_num);
             cps_signature_pack(b, &e->vote[i].signature);
-            if (e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER) {
+            if (e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH && i == 1) {
+                cps_reader cr = cps_reader_make(e->chain.data, e->chain.size);
+                cps_bytes span;
+                if (read_chain(&cr, &span) || cr.pos != e->chain.size)
+                    return cps_fail(CPS_ERR_INVALID_ARG, "evidence: malformed chain of headers");
+                cps_write_bytes(b, e->chain.data, e->chain.size); /* count and headers */
+            } else if (e->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
                 if (e->block[i].header.size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
                     return cps_fail(CPS_ERR_INVALID_ARG, "evidence header of %zu bytes",
                                     e->block[i].header.size);
@@ -384,7 +477,7 @@ int cps_chain_evidence_decode(const uint8_t *data, size_t n, cps_chain_evidence 
     if (!rc) rc = cps_read_u64(&r, &out->producer);
     if (!rc) rc = cps_public_key_unpack(&r, &out->key);
     if (rc) return cps_fail_prefix(rc, "evidence header");
-    if (out->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || out->kind > CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+    if (out->kind < CPS_CHAIN_EVIDENCE_DOUBLE_VOTE || out->kind > CPS_CHAIN_EVIDENCE_LOCK_BREACH)
         return cps_fail(CPS_ERR_FORMAT, "evidence kind %u unknown", out->kind);
     for (int i = 0; i < 2 && !rc; i++) {
         if (out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK) {
@@ -394,8 +487,12 @@ int cps_chain_evidence_decode(const uint8_t *data, size_t n, cps_chain_evidence 
             if (!rc) rc = cps_read_u32(&r, &v->block_num);
             if (!rc) rc = cps_signature_unpack(&r, &v->signature);
             cps_bytes *hb = &out->block[i].header;
-            if (!rc && out->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+            if (!rc && out->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH && i == 1) {
+                rc = read_chain(&r, &out->chain);
+                if (rc) return rc;
+            } else if (!rc && out->kind != CPS_CHAIN_EVIDENCE_DOUBLE_VOTE) {
                 rc = cps_read_blob(&r, &hb->data, &hb->size);
+            }
             if (!rc && hb->size > CPS_CHAIN_EVIDENCE_HEADER_MAX)
                 return cps_fail(CPS_ERR_LIMIT, "evidence side %c: header of %zu bytes", 'a' + i,
                                 hb->size);
@@ -456,6 +553,7 @@ typedef struct tally {
 typedef struct evidence_rec {
     cps_chain_evidence e;
     uint8_t *header_copy[2];
+    uint8_t *chain_copy; /* kind 4's headers */
 } evidence_rec;
 
 #define EVIDENCE_MAX 1024
@@ -473,6 +571,10 @@ typedef struct voter_history {
     cps_public_key key;
     uint32_t next, count;
     recent_vote v[RECENT_VOTES];
+    /* the highest vote on a block that claims a QC, kept past the window: a lock breach pairs a
+     * vote with the last such vote below it (docs/finality.md "Evidence") */
+    bool has_claimed;
+    recent_vote claimed;
 } voter_history;
 
 struct cps_chain_finality {
@@ -533,6 +635,7 @@ void cps_chain_finality_close(cps_chain_finality *f)
     for (uint32_t i = 0; i < f->evidence_count; i++) {
         free(f->evidence[i].header_copy[0]);
         free(f->evidence[i].header_copy[1]);
+        free(f->evidence[i].chain_copy);
     }
     free(f->evidence);
     free(f->history);
@@ -701,17 +804,29 @@ static void add_evidence(cps_chain_finality *f, const cps_chain_evidence *e,
                 free(r->header_copy[0]);
                 return;
             }
-            memcpy(r->header_copy[i], e->block[i].header.data, e->block[i].header.size);
+            if (e->block[i].header.size) /* kind 4's side b has none */
+                memcpy(r->header_copy[i], e->block[i].header.data, e->block[i].header.size);
             r->e.block[i].header.data = r->header_copy[i];
         }
+    }
+    if (e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH) {
+        r->chain_copy = malloc(e->chain.size ? e->chain.size : 1);
+        if (!r->chain_copy) {
+            free(r->header_copy[0]);
+            free(r->header_copy[1]);
+            return;
+        }
+        memcpy(r->chain_copy, e->chain.data, e->chain.size);
+        r->e.chain.data = r->chain_copy;
     }
     f->evidence_count++;
     char name[16];
     cps_abi_name_to_string(e->producer, name);
     cps_log_warn("finality", "evidence: %s signed two %s", name,
-                 e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE   ? "votes at one height"
-                 : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER ? "votes out of order"
-                                                             : "blocks for one slot");
+                 e->kind == CPS_CHAIN_EVIDENCE_DOUBLE_VOTE    ? "votes at one height"
+                 : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER  ? "votes out of order"
+                 : e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH ? "votes across its lock"
+                                                              : "blocks for one slot");
     if (res) res->evidence = true;
 }
 
@@ -755,11 +870,81 @@ static bool entry_header(const cps_chain_fork_entry *e, cps_bytes *out)
     return ok;
 }
 
-/* A new vote by producer (signed with key) on entry e against its recent votes: a pair that is
- * not in order in both slot and height is evidence kind 3 (votes at one height are kind 1's). */
-static void check_vote_order(cps_chain_finality *f, const cps_chain_fork_entry *e,
-                             cps_name producer, const cps_public_key *key,
-                             const cps_signature *sig, cps_chain_finality_result *res)
+/* Votes by producer (key) on a (lower) and b (higher): a lock breach (evidence kind 4) when a
+ * claims a QC on its parent J, b does not extend J and no block of b's branch above a's height
+ * claims a QC. The record carries a's header and b's branch down to a's height. */
+static void check_lock_breach(cps_chain_finality *f, cps_name producer, const cps_public_key *key,
+                              const cps_chain_fork_entry *a, const cps_signature *sig_a,
+                              const cps_chain_fork_entry *b, const cps_signature *sig_b,
+                              cps_chain_finality_result *res)
+{
+    if (!a->facts.claims_qc || a->facts.block_num >= b->facts.block_num) return;
+    /* b's branch claims a QC above a's parent (the usual case: b claims its own parent) */
+    if (b->claim_num >= a->facts.block_num) return;
+    uint32_t count = b->facts.block_num - a->facts.block_num + 1;
+    if (count > CPS_CHAIN_EVIDENCE_CHAIN_MAX) return; /* too long to record (docs: known limits) */
+    if (cps_chain_fork_db_extends(f->db, &b->facts.id, &a->facts.previous)) return;
+    cps_bytes ah;
+    if (!entry_header(a, &ah)) return;
+    cps_buf chain = {0};
+    cps_write_varuint32(&chain, count);
+    const cps_chain_fork_entry *x = b;
+    bool ok = true;
+    for (uint32_t i = 0; i < count && ok; i++) {
+        cps_bytes xh;
+        /* a claim above a's height lets b's voter move on: no breach */
+        ok = x && !(x->facts.block_num > a->facts.block_num && x->facts.claims_qc) &&
+             entry_header(x, &xh);
+        if (ok) {
+            cps_write_blob(&chain, xh.data, xh.size);
+            x = cps_chain_fork_db_get(f->db, &x->facts.previous);
+        }
+    }
+    if (ok && !chain.failed) {
+        cps_chain_evidence ev = {
+            .kind = CPS_CHAIN_EVIDENCE_LOCK_BREACH, .producer = producer, .key = *key};
+        ev.vote[0] = (cps_chain_vote){producer, a->facts.id, a->facts.block_num, *sig_a};
+        ev.vote[1] = (cps_chain_vote){producer, b->facts.id, b->facts.block_num, *sig_b};
+        ev.block[0].header = ah;
+        ev.chain = (cps_bytes){chain.data, chain.size};
+        add_evidence(f, &ev, res);
+    }
+    cps_buf_free(&chain);
+}
+
+/* One of a producer's earlier votes (rv) against its new vote on e: kind 3 when they are out of
+ * order, else kind 4 when the pair breaks the lock rule (votes at one height are kind 1's). */
+static void check_vote_pair(cps_chain_finality *f, const recent_vote *rv,
+                            const cps_chain_fork_entry *e, cps_name producer,
+                            const cps_public_key *key, const cps_signature *sig,
+                            cps_chain_finality_result *res)
+{
+    if (rv->num == e->facts.block_num) return;
+    const cps_chain_fork_entry *o = cps_chain_fork_db_get(f->db, &rv->id);
+    if (!o) return;
+    if (votes_in_order(rv->slot, rv->num, e->facts.timestamp, e->facts.block_num)) {
+        if (rv->num < e->facts.block_num)
+            check_lock_breach(f, producer, key, o, &rv->sig, e, sig, res);
+        else
+            check_lock_breach(f, producer, key, e, sig, o, &rv->sig, res);
+        return;
+    }
+    cps_bytes oh, eh;
+    if (!entry_header(o, &oh) || !entry_header(e, &eh)) return;
+    cps_chain_evidence ev = {
+        .kind = CPS_CHAIN_EVIDENCE_VOTE_ORDER, .producer = producer, .key = *key};
+    ev.vote[0] = (cps_chain_vote){producer, rv->id, rv->num, rv->sig};
+    ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
+    ev.block[0].header = oh;
+    ev.block[1].header = eh;
+    add_evidence(f, &ev, res);
+}
+
+/* A new vote by producer (signed with key) on entry e against its recent votes and its highest
+ * vote on a claiming block (evidence kinds 3 and 4). */
+static void check_vote_history(cps_chain_finality *f, const cps_chain_fork_entry *e,
+                               cps_name producer, const cps_public_key *key,
+                               const cps_signature *sig, cps_chain_finality_result *res)
 {
     voter_history *h = NULL;
     for (uint32_t i = 0; i < f->history_count && !h; i++)
@@ -772,26 +957,20 @@ static void check_vote_order(cps_chain_finality *f, const cps_chain_fork_entry *
         h->producer = producer;
         h->key = *key;
     }
-    cps_bytes eh;
-    bool have_eh = entry_header(e, &eh);
-    for (uint32_t i = 0; i < h->count && have_eh; i++) {
-        const recent_vote *rv = &h->v[i];
-        if (rv->num == e->facts.block_num ||
-            votes_in_order(rv->slot, rv->num, e->facts.timestamp, e->facts.block_num))
-            continue;
-        cps_bytes oh;
-        if (!entry_header(cps_chain_fork_db_get(f->db, &rv->id), &oh)) continue;
-        cps_chain_evidence ev = {
-            .kind = CPS_CHAIN_EVIDENCE_VOTE_ORDER, .producer = producer, .key = *key};
-        ev.vote[0] = (cps_chain_vote){producer, rv->id, rv->num, rv->sig};
-        ev.vote[1] = (cps_chain_vote){producer, e->facts.id, e->facts.block_num, *sig};
-        ev.block[0].header = oh;
-        ev.block[1].header = eh;
-        add_evidence(f, &ev, res);
+    bool claimed_seen = false;
+    for (uint32_t i = 0; i < h->count; i++) {
+        check_vote_pair(f, &h->v[i], e, producer, key, sig, res);
+        if (h->has_claimed && !memcmp(h->v[i].id.b, h->claimed.id.b, 32)) claimed_seen = true;
     }
-    h->v[h->next] = (recent_vote){e->facts.id, e->facts.timestamp, e->facts.block_num, *sig};
+    if (h->has_claimed && !claimed_seen) check_vote_pair(f, &h->claimed, e, producer, key, sig, res);
+    recent_vote now = {e->facts.id, e->facts.timestamp, e->facts.block_num, *sig};
+    h->v[h->next] = now;
     h->next = (h->next + 1) % RECENT_VOTES;
     if (h->count < RECENT_VOTES) h->count++;
+    if (e->facts.claims_qc && (!h->has_claimed || e->facts.block_num > h->claimed.num)) {
+        h->claimed = now;
+        h->has_claimed = true;
+    }
 }
 
 static void check_double_block(cps_chain_finality *f, const cps_chain_fork_entry *e, const tally *t,
@@ -900,7 +1079,7 @@ static int add_vote(cps_chain_finality *f, const cps_chain_fork_entry *e, tally 
     }
     const cps_producer_key *pk = idx != NO_INDEX ? &s->producers[idx] : &ps->producers[pidx];
     check_double_vote(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
-    check_vote_order(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
+    check_vote_history(f, e, pk->producer_name, &pk->block_signing_key, sig, res);
     tally_vote *tv = &t->votes[t->count++];
     tv->producer = pk->producer_name;
     tv->index = (uint8_t)idx;
@@ -1294,7 +1473,8 @@ const cps_chain_evidence *cps_chain_finality_evidence_at(const cps_chain_finalit
  * The voter
  * ========================================================================================== */
 
-#define SAFETY_MAGIC "CPSVOTE1"
+#define SAFETY_MAGIC "CPSVOTE2"
+#define SAFETY_MAGIC_V1 "CPSVOTE1" /* lock from gossip (an earlier build): read, never written */
 #define SAFETY_BODY 104
 #define SAFETY_SIZE (SAFETY_BODY + 32)
 
@@ -1317,7 +1497,7 @@ static void encode_state(const cps_chain_voter *v, const cps_chain_voter_state *
     cps_store_u32(p + 4, st->last_vote_num);
     memcpy(p + 8, st->last_vote_id.b, 32);
     p += 40;
-    cps_store_u32(p, st->lock_slot);
+    cps_store_u32(p, st->abandoned_num);
     cps_store_u32(p + 4, st->lock_num);
     memcpy(p + 8, st->lock_id.b, 32);
     p += 40;
@@ -1392,7 +1572,8 @@ static int load(cps_chain_voter *v)
     fclose(fp);
     if (n != SAFETY_SIZE)
         return cps_fail(CPS_ERR_DB_CORRUPT, "%s: %zu bytes, expected %d", v->path, n, SAFETY_SIZE);
-    if (memcmp(buf, SAFETY_MAGIC, 8) != 0)
+    bool v1 = memcmp(buf, SAFETY_MAGIC_V1, 8) == 0;
+    if (!v1 && memcmp(buf, SAFETY_MAGIC, 8) != 0)
         return cps_fail(CPS_ERR_DB_CORRUPT, "%s: not a CPS voter state file", v->path);
     uint8_t sum[32];
     cps_sha256(buf, SAFETY_BODY, sum);
@@ -1405,11 +1586,19 @@ static int load(cps_chain_voter *v)
     v->st.last_vote_num = cps_load_u32(p + 4);
     memcpy(v->st.last_vote_id.b, p + 8, 32);
     p += 40;
-    v->st.lock_slot = cps_load_u32(p);
+    v->st.abandoned_num = cps_load_u32(p);
     v->st.lock_num = cps_load_u32(p + 4);
     memcpy(v->st.lock_id.b, p + 8, 32);
     p += 40;
     v->st.last_signed_block_slot = cps_load_u32(p);
+    if (v1) {
+        /* That lock was the newest QC known from gossip, not a QC its votes claimed. Every QC
+         * a past vote's block claimed is below the last vote: abandoning them all keeps the
+         * rule (the next vote claims a newer QC) without knowing them. */
+        v->st.lock_num = 0;
+        memset(v->st.lock_id.b, 0, 32);
+        v->st.abandoned_num = v->st.last_vote_num;
+    }
     return 0;
 }
 
@@ -1448,15 +1637,6 @@ void cps_chain_voter_get_state(const cps_chain_voter *v, cps_chain_voter_state *
     *out = v->st;
 }
 
-/* The newest certified strict ancestor of e (the root counts as certified), by walking parents. */
-static uint32_t justification_slot(const cps_chain_fork_db *db, const cps_chain_fork_entry *e)
-{
-    const cps_chain_fork_entry *p = cps_chain_fork_db_get(db, &e->facts.previous);
-    while (p && !p->qc)
-        p = cps_chain_fork_db_get(db, &p->facts.previous);
-    return p ? p->facts.timestamp : 0;
-}
-
 int cps_chain_voter_decide(cps_chain_voter *v, cps_chain_finality *f, const cps_checksum256 *id,
                            cps_chain_vote *vote)
 {
@@ -1476,27 +1656,35 @@ int cps_chain_voter_decide(cps_chain_voter *v, cps_chain_finality *f, const cps_
                                        "pending %u)",
                         e->facts.block_num, e->facts.schedule_version, e->facts.pending_version);
     cps_chain_voter_state next = v->st;
-    /* lock: the newest certified block known */
-    cps_checksum256 qc_id;
-    uint32_t qc_slot;
-    if (cps_chain_finality_highest_qc(f, &qc_id, &qc_slot) && qc_slot > next.lock_slot) {
-        next.lock_slot = qc_slot;
-        next.lock_num = cps_abi_block_num_from_id(&qc_id);
-        next.lock_id = qc_id;
-    }
     if (e->facts.timestamp <= next.last_vote_slot || e->facts.block_num <= next.last_vote_num)
         return cps_fail(CPS_ERR_STATE,
                         "vote: block %u at slot %u is not after the last vote (block %u, slot %u)",
                         e->facts.block_num, e->facts.timestamp, next.last_vote_num,
                         next.last_vote_slot);
-    /* A lock older than the root needs no special case: the root is final and counts as a
-     * certified ancestor of every block in the db, so the liveness clause below passes. */
-    bool lock_ok = next.lock_slot == 0 || cps_chain_fork_db_extends(f->db, id, &next.lock_id);
-    if (!lock_ok && justification_slot(f->db, e) <= next.lock_slot)
-        return cps_fail(
-            CPS_ERR_STATE,
-            "vote: block %u neither extends the lock (block %u) nor justifies a newer QC",
-            e->facts.block_num, next.lock_num);
+    /* The lock rule, on claimed QCs only (finality.h). A lock below the root is not in the db:
+     * then X must claim a newer QC (the root's child on the final branch claims the root). */
+    uint32_t claim = e->claim_num;
+    uint32_t floor = next.lock_num > next.abandoned_num ? next.lock_num : next.abandoned_num;
+    bool extends_lock =
+        next.lock_num == 0 || cps_chain_fork_db_extends(f->db, id, &next.lock_id);
+    bool claims_newer = claim > floor;
+    bool lock_ok = extends_lock && (next.abandoned_num == 0 || claim > next.abandoned_num);
+    if (!claims_newer && !lock_ok)
+        return cps_fail(CPS_ERR_STATE,
+                        "vote: block %u claims QCs up to block %u only and %s the lock (block "
+                        "%u, abandoned up to %u)",
+                        e->facts.block_num, claim, extends_lock ? "extends" : "does not extend",
+                        next.lock_num, next.abandoned_num);
+    /* the block's own claim becomes a J(V): raise the lock, abandoning the old one's branch when
+     * the new lock is not on it */
+    if (e->facts.claims_qc && e->facts.block_num - 1 > next.lock_num) {
+        if (next.lock_num &&
+            !cps_chain_fork_db_extends(f->db, &e->facts.previous, &next.lock_id) &&
+            next.lock_num > next.abandoned_num)
+            next.abandoned_num = next.lock_num;
+        next.lock_num = e->facts.block_num - 1;
+        next.lock_id = e->facts.previous;
+    }
     cps_chain_vote out = {
         .producer = v->producer, .block_id = e->facts.id, .block_num = e->facts.block_num};
     int rc = cps_chain_vote_sign(&f->chain_id, &v->key, &out);

@@ -43,6 +43,9 @@ typedef struct cps_chain_block_facts {
      * (joint QC, docs/finality.md "Schedule changes"). Derived by the fork database from the
      * parent when the block is added (cps_chain_block_facts_pending); the root's is given. */
     uint32_t pending_version;
+    /* The header claims a QC on the parent (header extension CPS_CHAIN_QC_CLAIM_EXTENSION_ID):
+     * the block carries it, and every validator checked it before applying the block. */
+    bool claims_qc;
 } cps_chain_block_facts;
 
 /* Fills facts from a header (computes the id; pending_version stays 0). Errors: abi's packing
@@ -85,6 +88,10 @@ typedef struct cps_chain_fork_entry {
     size_t block_size;
     bool qc;               /* a quorum certificate on this block is known */
     uint32_t best_qc_slot; /* see fork choice (1) */
+    /* The newest QC the headers of the branch claim, as a block number: block_num - 1 of the
+     * newest block from the entry down to the root (included) whose facts claim one; 0 if none.
+     * The voter's rule compares it with its lock (docs/finality.md "Voting rules"). */
+    uint32_t claim_num;
     void *user;            /* a slot for the finality tracker; released through the callback */
 } cps_chain_fork_entry;
 
@@ -306,6 +313,11 @@ CPS_MUST_USE int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
  *     both, where neither is after the other in both slot and height (an honest voter's votes
  *     rise in both: the monotony rule). Covers two votes at one slot for blocks of different
  *     heights and crossing pairs (a later slot at a lower height); votes at one height are kind 1.
+ *   kind 4, lock breach: votes on blocks A and B, A.block_num < B.block_num, where A's header
+ *     claims a QC on A's parent J, B does not extend J, and no block of B's branch above A's
+ *     height claims a QC (so B's branch claims none above J): the voting rule (below) forbids
+ *     the pair. The record carries A's header and the headers of B's branch from B down to A's
+ *     height, which prove all three.
  *   kind 2, double block: two block headers signed by one producer for one slot. The record
  *     carries what the signature covers: EOSIO's block signing digest is
  *     sha256(sha256(sha256(header) || blockroot_merkle_root) || schedule_hash), so each side
@@ -316,13 +328,18 @@ CPS_MUST_USE int cps_chain_qc_verify_joint(const cps_checksum256 *chain_id,
  *     block side:  header bytes (varuint32 length, <= 64 KiB) | signature |
  *                  blockroot_merkle_root[32] | schedule_hash[32]
  *     kind 3 side: vote side | header bytes of the voted block (varuint32 length, <= 64 KiB)
+ *     kind 4:      side a as kind 3's | vote side | varuint32 count (2 ..
+ *                  CPS_CHAIN_EVIDENCE_CHAIN_MAX) | count x header bytes (varuint32 length,
+ *                  <= 64 KiB), B's first, each the previous one's parent, the last at A's height
  * ========================================================================================== */
 enum cps_chain_evidence_kind {
     CPS_CHAIN_EVIDENCE_DOUBLE_VOTE = 1,
     CPS_CHAIN_EVIDENCE_DOUBLE_BLOCK = 2,
     CPS_CHAIN_EVIDENCE_VOTE_ORDER = 3,
+    CPS_CHAIN_EVIDENCE_LOCK_BREACH = 4,
 };
 #define CPS_CHAIN_EVIDENCE_HEADER_MAX (64u * 1024u)
+#define CPS_CHAIN_EVIDENCE_CHAIN_MAX 512u /* headers in a kind 4 record: B down to A's height */
 
 /* What a producer signed for one block: the inputs of its signing digest. */
 typedef struct cps_chain_signed_header_proof {
@@ -337,7 +354,8 @@ typedef struct cps_chain_evidence {
     cps_name producer;
     cps_public_key key; /* the key the producer had in the schedule (informative; verify checks) */
     cps_chain_vote vote[2];
-    cps_chain_signed_header_proof block[2]; /* kind 3: only .header (the voted block's) */
+    cps_chain_signed_header_proof block[2]; /* kinds 3, 4: only .header (the voted block's) */
+    cps_bytes chain; /* kind 4: the encoded headers of B's branch (count, then each), borrowed */
 } cps_chain_evidence;
 
 /* The digest a producer signs for a block (controller's block_header_state::sig_digest). */
@@ -451,16 +469,24 @@ const cps_chain_evidence *cps_chain_finality_evidence_at(const cps_chain_finalit
 /* ==========================================================================================
  * The voter: a producer node's safety rules, persisted before a vote leaves.
  *
- *   safety file (104 + 32 bytes): "CPSVOTE1" | producer u64 | last_vote_slot u32 |
- *     last_vote_num u32 | last_vote_id[32] | lock_slot u32 | lock_num u32 | lock_id[32] |
+ *   safety file (104 + 32 bytes): "CPSVOTE2" | producer u64 | last_vote_slot u32 |
+ *     last_vote_num u32 | last_vote_id[32] | abandoned_num u32 | lock_num u32 | lock_id[32] |
  *     last_signed_block_slot u32 | reserved u32 | sha256 of the preceding bytes [32]
- *   written to <path>.tmp, fsync'd, renamed over <path>, directory fsync'd.
+ *   written to <path>.tmp, fsync'd, renamed over <path>, directory fsync'd. A "CPSVOTE1" file
+ *   (an earlier build's, whose lock came from gossip) still opens: its lock is dropped and
+ *   abandoned_num set to its last vote's number, which every QC its votes claimed is below.
  *
- * Rules for a vote on block X (all must hold):
+ * Every rule reads only what the voted headers prove, so that breaking one leaves a record a
+ * third party can check (evidence kinds 1, 3 and 4). Write J(V) for the parent of a voted block
+ * V whose header claims a QC (V carries it); claim(X) for the entry's claim_num (the newest QC
+ * the headers of X's branch claim). Rules for a vote on block X (all must hold):
  *   monotony  X.timestamp > last_vote_slot and X.block_num > last_vote_num (never two votes at
  *             one slot or one height, even across restarts);
- *   lock      the lock is raised to the newest QC'd block the tracker knows; X must extend the
- *             lock, or X must have a QC'd strict ancestor newer than the lock (liveness);
+ *   lock      the lock is the J(V) of highest number among the votes so far; abandoned_num the
+ *             highest number of a J(V) the lock does not extend (0: none). X must either claim a
+ *             newer QC than both (claim(X) > max(lock_num, abandoned_num)), or extend the lock
+ *             with claim(X) > abandoned_num (any claim when abandoned_num is 0). Together: for
+ *             any two votes V1 below V2, V2 extends J(V1) or claims a QC above it;
  *   schedule  the producer is in X's active schedule or in its pending one (joint QCs).
  * ========================================================================================== */
 typedef struct cps_chain_voter cps_chain_voter;
@@ -468,8 +494,9 @@ typedef struct cps_chain_voter cps_chain_voter;
 typedef struct cps_chain_voter_state {
     uint32_t last_vote_slot, last_vote_num;
     cps_checksum256 last_vote_id;
-    uint32_t lock_slot, lock_num;
+    uint32_t lock_num; /* 0: no lock yet */
     cps_checksum256 lock_id;
+    uint32_t abandoned_num;
     uint32_t last_signed_block_slot;
 } cps_chain_voter_state;
 

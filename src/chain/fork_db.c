@@ -36,7 +36,15 @@ int cps_chain_block_facts_from_header(const cps_block_header *h, cps_chain_block
     out->producer = h->producer;
     out->schedule_version = h->schedule_version;
     out->announced_version = h->has_new_producers ? h->new_producers.version : 0;
+    for (uint32_t i = 0; i < h->header_extension_count; i++)
+        if (h->header_extensions[i].type == CPS_CHAIN_QC_CLAIM_EXTENSION_ID) out->claims_qc = true;
     return 0;
+}
+
+/* The newest QC claimed on the branch ending at f, given its parent's (see claim_num). */
+static uint32_t claim_num_of(const cps_chain_block_facts *f, uint32_t parent_claim_num)
+{
+    return f->claims_qc && f->block_num > 0 ? f->block_num - 1 : parent_claim_num;
 }
 
 uint32_t cps_chain_block_facts_pending(const cps_chain_block_facts *parent,
@@ -217,6 +225,7 @@ int cps_chain_fork_db_open(const cps_chain_block_facts *root, const cps_chain_fo
     n->e.facts = *root;
     n->e.qc = true; /* final, hence certified as far as fork choice goes */
     n->e.best_qc_slot = root->timestamp;
+    n->e.claim_num = claim_num_of(root, 0);
     db->count = 1;
     db->root = db->best = s;
     table_insert(db, s);
@@ -292,6 +301,7 @@ int cps_chain_fork_db_add(cps_chain_fork_db *db, const cps_chain_block_facts *f,
     n->e.block = copy;
     n->e.block_size = copy ? block_size : 0;
     n->e.best_qc_slot = db->nodes[p].e.best_qc_slot;
+    n->e.claim_num = claim_num_of(f, db->nodes[p].e.claim_num);
     n->parent = p;
     n->first_child = -1;
     n->next_sibling = db->nodes[p].first_child;

@@ -83,6 +83,24 @@ static json_t *block_side_json(const cps_chain_signed_header_proof *p)
                      hex_json(p->schedule_hash.b, 32));
 }
 
+/* A lock breach's chain (count, then each header; checked by the decoder) as an array of hex
+ * headers, b's block first. */
+static json_t *chain_json(const cps_bytes *chain)
+{
+    json_t *arr = json_array();
+    cps_reader r = cps_reader_make(chain->data, chain->size);
+    uint32_t count;
+    if (!arr || cps_read_varuint32(&r, &count)) return arr;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *d;
+        size_t n;
+        if (cps_read_blob(&r, &d, &n)) break;
+        json_array_append_new(arr, hex_json(d, n));
+    }
+    cps_clear_error();
+    return arr;
+}
+
 /* One record: its kind, producer, key, both sides decoded, and the packed record (hex) that
  * cps_chain_evidence_decode / cps_chain_evidence_verify take. */
 static json_t *evidence_json(const cps_chain_evidence *e)
@@ -99,14 +117,20 @@ static json_t *evidence_json(const cps_chain_evidence *e)
     json_t *side[2];
     for (int i = 0; i < 2; i++) {
         side[i] = block ? block_side_json(&e->block[i]) : vote_json(&e->vote[i]);
-        /* votes out of order: each vote with the header of the block it is for */
-        if (side[i] && e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER)
+        /* votes out of order: each vote with the header of the block it is for; a lock
+         * breach: a's header, and b's branch from b down to a's height */
+        bool with_header = e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER ||
+                           (e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH && i == 0);
+        if (side[i] && with_header)
             json_object_set_new(side[i], "header",
                                 hex_json(e->block[i].header.data, e->block[i].header.size));
+        if (side[i] && e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH && i == 1)
+            json_object_set_new(side[i], "chain", chain_json(&e->chain));
     }
     const char *kind = block ? "double_block"
-                       : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER ? "vote_order"
-                                                                  : "double_vote";
+                       : e->kind == CPS_CHAIN_EVIDENCE_VOTE_ORDER  ? "vote_order"
+                       : e->kind == CPS_CHAIN_EVIDENCE_LOCK_BREACH ? "lock_breach"
+                                                                   : "double_vote";
     return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "kind", kind, "producer", producer, "key", key,
                      "a", side[0] ? side[0] : json_null(), "b", side[1] ? side[1] : json_null(),
                      "packed", hex ? hex : json_null());

@@ -69,7 +69,9 @@ static cps_chain_vote vote_of(const sim *s, uint32_t p, const cps_chain_block_fa
 static int add_with_qc(node *nd, const cps_chain_block_facts *b, node *from,
                        const cps_checksum256 *qc_on, cps_chain_finality_result *res)
 {
-    int rc = cps_chain_fork_db_add(nd->db, b, NULL, 0, NULL);
+    cps_chain_block_facts bf = *b;
+    bf.claims_qc = from && qc_on; /* the header claims the QC the block carries */
+    int rc = cps_chain_fork_db_add(nd->db, &bf, NULL, 0, NULL);
     if (rc) return rc;
     cps_buf qb = {0};
     cps_arena a;
@@ -721,7 +723,18 @@ TEST(voter_state_survives_a_restart)
     remove_tmpdir();
 }
 
-TEST(voter_locks_on_the_newest_qc)
+/* Three votes by producers 1..3 on b: a QC the next block can carry. */
+static void certify(const sim *s, node *nd, const cps_chain_block_facts *b)
+{
+    for (uint32_t i = 1; i < 4; i++) {
+        cps_chain_vote v = vote_of(s, i, b);
+        cps_chain_finality_result r;
+        ASSERT_OK(cps_chain_finality_on_vote(nd->fin, &v, &r));
+        ASSERT(r.accepted);
+    }
+}
+
+TEST(voter_locks_on_the_qcs_its_blocks_claim)
 {
     ASSERT(make_tmpdir() != NULL);
     char path[200];
@@ -730,48 +743,133 @@ TEST(voter_locks_on_the_newest_qc)
     ASSERT_OK(sim_init(&s, 4));
     node nd;
     ASSERT_OK(node_open(&s, &nd));
-    cps_chain_finality_result r;
+    /* root(1000) <- a1 <- a2 (claims a1);  root <- y1 <- y2 <- y3 (no claims), y2 <- y3c (claims
+     * y2) <- y4;  y2 <- z3 <- z4 <- z5 (no claims) */
     cps_chain_block_facts a1 = fh_child(&s.root, 5001, s.prods[1].producer_name, 0);
     cps_chain_block_facts a2 = fh_child(&a1, 5002, s.prods[2].producer_name, 0);
     cps_chain_block_facts y1 = fh_child(&s.root, 5003, s.prods[3].producer_name, 0);
     cps_chain_block_facts y2 = fh_child(&y1, 5004, s.prods[3].producer_name, 0);
+    cps_chain_block_facts y3 = fh_child(&y2, 5005, s.prods[3].producer_name, 0);
+    cps_chain_block_facts y3c = fh_child(&y2, 5005, s.prods[3].producer_name, 1);
+    cps_chain_block_facts z3 = fh_child(&y2, 5006, s.prods[1].producer_name, 0);
+    cps_chain_block_facts z4 = fh_child(&z3, 5007, s.prods[1].producer_name, 0);
+    cps_chain_block_facts z5 = fh_child(&z4, 5008, s.prods[1].producer_name, 0);
+    cps_chain_block_facts y4 = fh_child(&y3c, 5010, s.prods[2].producer_name, 0);
     ASSERT_OK(add_with_qc(&nd, &a1, NULL, NULL, NULL));
-    ASSERT_OK(add_with_qc(&nd, &a2, NULL, NULL, NULL));
-    for (uint32_t i = 1; i < 4; i++) {
-        cps_chain_vote v = vote_of(&s, i, &a2);
-        ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &v, &r));
-    }
+    certify(&s, &nd, &a1);
+    ASSERT_OK(add_with_qc(&nd, &a2, &nd, &a1.id, NULL));
+    ASSERT_EQ(cps_chain_fork_db_get(nd.db, &a2.id)->claim_num, 1001);
     ASSERT_OK(add_with_qc(&nd, &y1, NULL, NULL, NULL));
     ASSERT_OK(add_with_qc(&nd, &y2, NULL, NULL, NULL));
+    ASSERT_OK(add_with_qc(&nd, &y3, NULL, NULL, NULL));
+    ASSERT_EQ(cps_chain_fork_db_get(nd.db, &y3.id)->claim_num, 0);
+
     cps_chain_voter *v;
     ASSERT_OK(cps_chain_voter_open(path, s.prods[0].producer_name, &s.keys[0], &v));
     cps_chain_vote vote;
-    /* locked on a2 (slot 5002): y1 conflicts and its newest certified ancestor is the root */
-    ASSERT_EQ(cps_chain_voter_decide(v, nd.fin, &y1.id, &vote), CPS_ERR_STATE);
-    ASSERT_CONTAINS(cps_last_error(), "neither extends the lock");
     cps_chain_voter_state st;
+    /* a2 claims a1: the vote locks on a1 */
+    ASSERT_OK(cps_chain_voter_decide(v, nd.fin, &a2.id, &vote));
     cps_chain_voter_get_state(v, &st);
-    ASSERT_EQ(st.lock_slot, 0); /* nothing persisted for a refused vote */
-    /* a newer QC on the other branch (y1, slot 5003) unlocks it: y2 justifies a newer QC */
-    for (uint32_t i = 1; i < 4; i++) {
-        cps_chain_vote yv = vote_of(&s, i, &y1);
-        ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &yv, &r));
-    }
-    ASSERT_OK(cps_chain_voter_decide(v, nd.fin, &y2.id, &vote));
+    ASSERT_EQ(st.lock_num, 1001);
+    ASSERT_MEM_EQ(st.lock_id.b, a1.id.b, 32);
+    ASSERT_EQ(st.abandoned_num, 0);
+    /* y3 neither extends a1 nor claims a QC above it; gossip does not change that: y2's QC is
+     * known, but no header of y3's branch claims it */
+    certify(&s, &nd, &y2);
+    ASSERT_EQ(cps_chain_voter_decide(v, nd.fin, &y3.id, &vote), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "does not extend the lock");
     cps_chain_voter_get_state(v, &st);
-    ASSERT_EQ(st.lock_slot, 5003);
-    ASSERT_MEM_EQ(st.lock_id.b, y1.id.b, 32);
-    /* the fork choice agrees: the branch with the newest QC */
-    ASSERT_MEM_EQ(cps_chain_fork_db_best_head(nd.db)->facts.id.b, y2.id.b, 32);
+    ASSERT_EQ(st.lock_num, 1001); /* nothing persisted for a refused vote */
+    /* y3c claims y2 (1002 > 1001): allowed; the lock moves to y2 and a1's branch is abandoned */
+    ASSERT_OK(add_with_qc(&nd, &y3c, &nd, &y2.id, NULL));
+    ASSERT_OK(cps_chain_voter_decide(v, nd.fin, &y3c.id, &vote));
+    cps_chain_voter_get_state(v, &st);
+    ASSERT_EQ(st.lock_num, 1002);
+    ASSERT_MEM_EQ(st.lock_id.b, y2.id.b, 32);
+    ASSERT_EQ(st.abandoned_num, 1001);
+    cps_chain_voter_close(v);
+    /* after a restart: z5 extends the lock y2, but its branch claims nothing above the
+     * abandoned a1, so a vote would pair with the one on a2 as a lock breach */
+    ASSERT_OK(add_with_qc(&nd, &z3, NULL, NULL, NULL));
+    ASSERT_OK(add_with_qc(&nd, &z4, NULL, NULL, NULL));
+    ASSERT_OK(add_with_qc(&nd, &z5, NULL, NULL, NULL));
+    ASSERT_OK(cps_chain_voter_open(path, s.prods[0].producer_name, &s.keys[0], &v));
+    cps_chain_voter_get_state(v, &st);
+    ASSERT_EQ(st.lock_num, 1002);
+    ASSERT_EQ(st.abandoned_num, 1001);
+    ASSERT_EQ(cps_chain_voter_decide(v, nd.fin, &z5.id, &vote), CPS_ERR_STATE);
+    ASSERT_CONTAINS(cps_last_error(), "extends the lock");
+    /* y4 extends y3c, whose claim of y2 is above the abandoned a1 */
+    ASSERT_OK(add_with_qc(&nd, &y4, NULL, NULL, NULL));
+    ASSERT_OK(cps_chain_voter_decide(v, nd.fin, &y4.id, &vote));
+    cps_chain_voter_get_state(v, &st);
+    ASSERT_EQ(st.lock_num, 1002); /* y4 claims nothing itself */
     /* not in the schedule: no vote */
     cps_chain_voter *outsider;
     char path2[200];
     snprintf(path2, sizeof path2, "%s/outsider.dat", tmpdir);
     ASSERT_OK(cps_chain_voter_open(path2, cps_abi_name("nobody"), &s.keys[0], &outsider));
-    ASSERT_EQ(cps_chain_voter_decide(outsider, nd.fin, &y2.id, &vote), CPS_ERR_STATE);
+    ASSERT_EQ(cps_chain_voter_decide(outsider, nd.fin, &y4.id, &vote), CPS_ERR_STATE);
     ASSERT_CONTAINS(cps_last_error(), "not a producer");
     cps_chain_voter_close(outsider);
     cps_chain_voter_close(v);
+    node_close(&nd);
+    remove_tmpdir();
+}
+
+/* An earlier build's file ("CPSVOTE1", its lock from gossip) opens: monotony is kept and every
+ * QC its votes could have claimed counts as abandoned. */
+TEST(voter_reads_an_earlier_builds_state_file)
+{
+    ASSERT(make_tmpdir() != NULL);
+    char path[200];
+    snprintf(path, sizeof path, "%s/vote-safety.dat", tmpdir);
+    sim s;
+    ASSERT_OK(sim_init(&s, 4));
+    uint8_t buf[136] = {0};
+    memcpy(buf, "CPSVOTE1", 8);
+    cps_store_u64(buf + 8, s.prods[0].producer_name);
+    cps_store_u32(buf + 16, 5004); /* last vote slot */
+    cps_store_u32(buf + 20, 1003); /* last vote num */
+    cps_store_u32(buf + 56, 5003); /* lock slot */
+    cps_store_u32(buf + 60, 1002); /* lock num */
+    cps_store_u32(buf + 96, 5004); /* last signed block slot */
+    cps_sha256(buf, 104, buf + 104);
+    FILE *fp = fopen(path, "wb");
+    ASSERT(fp != NULL);
+    ASSERT_EQ(fwrite(buf, 1, sizeof buf, fp), sizeof buf);
+    fclose(fp);
+    cps_chain_voter *v;
+    ASSERT_OK(cps_chain_voter_open(path, s.prods[0].producer_name, &s.keys[0], &v));
+    cps_chain_voter_state st;
+    cps_chain_voter_get_state(v, &st);
+    ASSERT_EQ(st.last_vote_num, 1003);
+    ASSERT_EQ(st.last_vote_slot, 5004);
+    ASSERT_EQ(st.last_signed_block_slot, 5004);
+    ASSERT_EQ(st.lock_num, 0);
+    ASSERT_EQ(st.abandoned_num, 1003);
+    node nd;
+    ASSERT_OK(node_open(&s, &nd));
+    /* root <- b1 .. b4 (no claims) <- b5 (claims b4, 1004 > 1003) */
+    cps_chain_block_facts b[5];
+    cps_chain_block_facts prev = s.root;
+    for (int i = 0; i < 5; i++) {
+        b[i] = fh_child(&prev, 5001 + (uint32_t)i, s.prods[1].producer_name, 0);
+        if (i == 4) certify(&s, &nd, &b[3]);
+        ASSERT_OK(add_with_qc(&nd, &b[i], i == 4 ? &nd : NULL, i == 4 ? &b[3].id : NULL, NULL));
+        prev = b[i];
+    }
+    cps_chain_vote vote;
+    ASSERT_EQ(cps_chain_voter_decide(v, nd.fin, &b[3].id, &vote), CPS_ERR_STATE);
+    ASSERT_OK(cps_chain_voter_decide(v, nd.fin, &b[4].id, &vote));
+    cps_chain_voter_close(v);
+    /* written back in the current format */
+    fp = fopen(path, "rb");
+    ASSERT(fp != NULL);
+    ASSERT_EQ(fread(buf, 1, sizeof buf, fp), sizeof buf);
+    fclose(fp);
+    ASSERT_MEM_EQ(buf, "CPSVOTE2", 8);
     node_close(&nd);
     remove_tmpdir();
 }
@@ -930,6 +1028,7 @@ static int produce(world *w, uint32_t slot, int side)
         cps_buf_reset(&w->qcs[k]);
         if (cps_chain_finality_encode_qc(maker->nd.fin, &head->facts.id, &w->qcs[k]))
             cps_buf_reset(&w->qcs[k]);
+        w->blocks[k].claims_qc = w->qcs[k].size > 0; /* the header says what the block carries */
         int rc = cps_chain_fork_db_add(w->global, &w->blocks[k], NULL, 0, NULL);
         for (uint32_t i = 0; i < w->node_count && !rc; i++)
             if (on_side(&w->nodes[i], side)) rc = deliver_block(&w->nodes[i], w, k);
@@ -1232,6 +1331,7 @@ TEST(median_finality_under_one_second_with_gossiped_votes)
             w->made_ms[k] = now;
             if (cps_chain_finality_encode_qc(maker->fin, &head->facts.id, &w->qcs[k]))
                 cps_buf_reset(&w->qcs[k]);
+            w->blocks[k].claims_qc = w->qcs[k].size > 0;
             for (uint32_t j = 0; j < LN; j++)
                 ev_push(w, (lat_event){.time_ms = now + (j == p ? 0 : delay_ms(p, j)),
                                        .kind = 0,
@@ -1592,6 +1692,30 @@ TEST(a_producer_with_another_key_in_the_pending_schedule_counts_in_both)
 /* Votes out of order (kind 3): a producer's two votes where neither is after the other in both
  * slot and height — a crossing pair and two votes at one slot — leave records anyone checks
  * with the headers, the chain id and the key; votes that rise in both leave none. */
+/* A collected record survives its encoding, verifies with its producer's key and with no other
+ * (producer 1's), and no flipped byte or cut encoding passes. */
+static void check_record(const sim *s, const cps_chain_evidence *e, const cps_public_key *key,
+                         size_t k)
+{
+    cps_buf enc = {0};
+    ASSERT_OK(cps_chain_evidence_encode(&enc, e));
+    cps_chain_evidence got;
+    ASSERT_OK(cps_chain_evidence_decode(enc.data, enc.size, &got));
+    ASSERT_OK(cps_chain_evidence_verify(&s->chain_id, key, &got));
+    ASSERT(cps_chain_evidence_verify(&s->chain_id, &s->prods[1].block_signing_key, &got) != 0);
+    for (size_t i = 0; i < enc.size; i++) {
+        enc.data[i] ^= 0x40;
+        cps_chain_evidence t;
+        int rc = cps_chain_evidence_decode(enc.data, enc.size, &t);
+        if (!rc) rc = cps_chain_evidence_verify(&s->chain_id, key, &t);
+        ASSERT_MSG(rc != 0, "record %zu: flipping byte %zu still verifies", k, i);
+        enc.data[i] ^= 0x40;
+    }
+    for (size_t cut = 0; cut < enc.size; cut++)
+        ASSERT(cps_chain_evidence_decode(enc.data, cut, &got) != 0);
+    cps_buf_free(&enc);
+}
+
 TEST(votes_out_of_order_leave_checkable_evidence)
 {
     sim s;
@@ -1643,24 +1767,7 @@ TEST(votes_out_of_order_leave_checkable_evidence)
         const cps_chain_evidence *e = cps_chain_finality_evidence_at(nd.fin, k);
         ASSERT_EQ(e->kind, CPS_CHAIN_EVIDENCE_VOTE_ORDER);
         ASSERT_U64_EQ(e->producer, s.prods[who[k]].producer_name);
-        const cps_public_key *key = &s.prods[who[k]].block_signing_key;
-        cps_buf enc = {0};
-        ASSERT_OK(cps_chain_evidence_encode(&enc, e));
-        cps_chain_evidence got;
-        ASSERT_OK(cps_chain_evidence_decode(enc.data, enc.size, &got));
-        ASSERT_OK(cps_chain_evidence_verify(&s.chain_id, key, &got));
-        ASSERT(cps_chain_evidence_verify(&s.chain_id, &s.prods[1].block_signing_key, &got) != 0);
-        for (size_t i = 0; i < enc.size; i++) {
-            enc.data[i] ^= 0x40;
-            cps_chain_evidence t;
-            int rc = cps_chain_evidence_decode(enc.data, enc.size, &t);
-            if (!rc) rc = cps_chain_evidence_verify(&s.chain_id, key, &t);
-            ASSERT_MSG(rc != 0, "record %zu: flipping byte %zu still verifies", k, i);
-            enc.data[i] ^= 0x40;
-        }
-        for (size_t cut = 0; cut < enc.size; cut++)
-            ASSERT(cps_chain_evidence_decode(enc.data, cut, &got) != 0);
-        cps_buf_free(&enc);
+        check_record(&s, e, &s.prods[who[k]].block_signing_key, k);
     }
     /* a pair in order is no evidence, even with valid signatures and headers: producer 0's */
     cps_chain_evidence fake = *cps_chain_finality_evidence_at(nd.fin, 0);
@@ -1690,6 +1797,145 @@ TEST(votes_out_of_order_leave_checkable_evidence)
     cps_abi_arena_free(&ar);
     for (int i = 0; i < 4; i++) cps_buf_free(raws[i]);
     node_close(&nd);
+}
+
+/* Adds a raw block to the node: fork db, then the tracker (its carried QC checked). */
+static void add_raw(node *nd, const cps_buf *raw)
+{
+    cps_chain_finality_result r;
+    ASSERT_OK(cps_chain_fork_db_add_block(nd->db, raw->data, raw->size, NULL));
+    ASSERT_OK(cps_chain_finality_on_raw_block(nd->fin, raw->data, raw->size, NULL, &r));
+}
+
+/* Counts votes by producers [from, to) on b. */
+static void votes_on(const sim *s, node *nd, uint32_t from, uint32_t to,
+                     const cps_chain_block_facts *b, cps_chain_finality_result *r)
+{
+    for (uint32_t i = from; i < to; i++) {
+        cps_chain_vote v = vote_of(s, i, b);
+        ASSERT_OK(cps_chain_finality_on_vote(nd->fin, &v, r));
+        ASSERT(r->accepted);
+    }
+}
+
+TEST(lock_breach_leaves_checkable_evidence)
+{
+    ASSERT(make_tmpdir() != NULL);
+    sim s;
+    ASSERT_OK(sim_init(&s, 7)); /* q = 5 */
+    node nd;
+    ASSERT_OK(node_open(&s, &nd));
+    cps_chain_finality_result r;
+    /* root(1000) <- a1 <- a2 (carries QC(a1));  root <- b1 <- b2 <- b3 <- c4 (carries QC(b3)) */
+    cps_buf ra1 = {0}, ra2 = {0}, rb1 = {0}, rb2 = {0}, rb3 = {0}, rc4 = {0}, qc = {0};
+    cps_checksum256 a1, a2, b1, b2, b3, c4;
+    ASSERT_OK(fh_raw_block(&s.root.id, 5001, s.prods[0].producer_name, 1, NULL, &s.keys[0], &ra1,
+                           &a1, NULL, NULL));
+    add_raw(&nd, &ra1);
+    votes_on(&s, &nd, 0, 5, &cps_chain_fork_db_get(nd.db, &a1)->facts, &r);
+    ASSERT(r.qc_formed);
+    ASSERT_OK(cps_chain_finality_encode_qc(nd.fin, &a1, &qc));
+    cps_extension ext = {CPS_CHAIN_QC_EXTENSION_ID, {qc.data, qc.size}};
+    ASSERT_OK(fh_raw_block(&a1, 5002, s.prods[1].producer_name, 1, &ext, &s.keys[1], &ra2, &a2,
+                           NULL, NULL));
+    add_raw(&nd, &ra2);
+    ASSERT(cps_chain_fork_db_get(nd.db, &a2)->facts.claims_qc);
+    ASSERT_OK(fh_raw_block(&s.root.id, 5003, s.prods[2].producer_name, 1, NULL, &s.keys[2], &rb1,
+                           &b1, NULL, NULL));
+    ASSERT_OK(fh_raw_block(&b1, 5004, s.prods[3].producer_name, 1, NULL, &s.keys[3], &rb2, &b2,
+                           NULL, NULL));
+    ASSERT_OK(fh_raw_block(&b2, 5005, s.prods[4].producer_name, 1, NULL, &s.keys[4], &rb3, &b3,
+                           NULL, NULL));
+    add_raw(&nd, &rb1);
+    add_raw(&nd, &rb2);
+    add_raw(&nd, &rb3);
+    const cps_chain_block_facts *fa2 = &cps_chain_fork_db_get(nd.db, &a2)->facts;
+    const cps_chain_block_facts *fb3 = &cps_chain_fork_db_get(nd.db, &b3)->facts;
+
+    /* producer 4 votes by the rules: a2 locks it on a1, so it may not vote b3 (same branch as
+     * its coming QC, but claiming nothing above a1) */
+    char path[200];
+    snprintf(path, sizeof path, "%s/voter-4.dat", tmpdir);
+    cps_chain_voter *honest;
+    ASSERT_OK(cps_chain_voter_open(path, s.prods[4].producer_name, &s.keys[4], &honest));
+    cps_chain_vote hv;
+    ASSERT_OK(cps_chain_voter_decide(honest, nd.fin, &a2, &hv));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &hv, &r));
+    ASSERT_EQ(cps_chain_voter_decide(honest, nd.fin, &b3, &(cps_chain_vote){0}), CPS_ERR_STATE);
+    /* producer 5 votes a2, then b3: a lock breach, recorded when the second vote arrives */
+    votes_on(&s, &nd, 5, 6, fa2, &r);
+    ASSERT(!r.evidence);
+    votes_on(&s, &nd, 0, 4, fb3, &r);
+    ASSERT(!r.evidence);
+    votes_on(&s, &nd, 5, 6, fb3, &r);
+    ASSERT(r.evidence);
+    ASSERT(r.qc_formed); /* with it, b3 is certified: 0..3 and 5 */
+    /* producer 6 the other way round: b3 first, then a2 */
+    votes_on(&s, &nd, 6, 7, fb3, &r);
+    ASSERT(!r.evidence);
+    votes_on(&s, &nd, 6, 7, fa2, &r);
+    ASSERT(r.evidence);
+    ASSERT_EQ(cps_chain_finality_evidence_count(nd.fin), 2);
+    /* c4 claims b3 (1003 > 1001): producer 4 may vote it, and that pair is no evidence */
+    cps_buf_reset(&qc);
+    ASSERT_OK(cps_chain_finality_encode_qc(nd.fin, &b3, &qc));
+    ext.data = (cps_bytes){qc.data, qc.size};
+    ASSERT_OK(fh_raw_block(&b3, 5006, s.prods[5].producer_name, 1, &ext, &s.keys[5], &rc4, &c4,
+                           NULL, NULL));
+    add_raw(&nd, &rc4);
+    ASSERT_OK(cps_chain_voter_decide(honest, nd.fin, &c4, &hv));
+    ASSERT_OK(cps_chain_finality_on_vote(nd.fin, &hv, &r));
+    ASSERT(r.accepted && !r.evidence);
+    ASSERT_EQ(cps_chain_finality_evidence_count(nd.fin), 2);
+    cps_chain_voter_close(honest);
+
+    const uint32_t who[2] = {5, 6};
+    for (size_t k = 0; k < 2; k++) {
+        const cps_chain_evidence *e = cps_chain_finality_evidence_at(nd.fin, k);
+        ASSERT_EQ(e->kind, CPS_CHAIN_EVIDENCE_LOCK_BREACH);
+        ASSERT_U64_EQ(e->producer, s.prods[who[k]].producer_name);
+        ASSERT_MEM_EQ(e->vote[0].block_id.b, a2.b, 32); /* the lower vote, whatever the order */
+        ASSERT_MEM_EQ(e->vote[1].block_id.b, b3.b, 32);
+        check_record(&s, e, &s.prods[who[k]].block_signing_key, k);
+    }
+    /* producer 4's pair (a2, c4) as a record: c4 claims b3, above a1 — refused */
+    cps_chain_evidence fake = *cps_chain_finality_evidence_at(nd.fin, 0);
+    fake.producer = s.prods[4].producer_name;
+    fake.key = s.prods[4].block_signing_key;
+    fake.vote[0] = vote_of(&s, 4, fa2);
+    fake.vote[1] = vote_of(&s, 4, &cps_chain_fork_db_get(nd.db, &c4)->facts);
+    cps_buf chain = {0};
+    cps_write_varuint32(&chain, 3);
+    const cps_buf *down[3] = {&rc4, &rb3, &rb2};
+    cps_arena ar;
+    cps_abi_arena_init(&ar);
+    for (int i = 0; i < 3; i++) {
+        cps_reader rd = cps_reader_make(down[i]->data, down[i]->size);
+        cps_block_header hh;
+        ASSERT_OK(cps_abi_block_header_unpack(&rd, &ar, &hh));
+        cps_write_blob(&chain, down[i]->data, rd.pos);
+    }
+    fake.chain = (cps_bytes){chain.data, chain.size};
+    ASSERT_EQ(cps_chain_evidence_verify(&s.chain_id, &s.prods[4].block_signing_key, &fake),
+              CPS_ERR_FORMAT);
+    ASSERT_CONTAINS(cps_last_error(), "claims a QC newer");
+    /* a chain that is one header short */
+    fake.vote[1] = vote_of(&s, 4, fb3);
+    cps_buf_reset(&chain);
+    cps_write_varuint32(&chain, 1);
+    cps_reader rd = cps_reader_make(rb3.data, rb3.size);
+    cps_block_header hh;
+    ASSERT_OK(cps_abi_block_header_unpack(&rd, &ar, &hh));
+    cps_write_blob(&chain, rb3.data, rd.pos);
+    fake.chain = (cps_bytes){chain.data, chain.size};
+    ASSERT_EQ(cps_chain_evidence_verify(&s.chain_id, &s.prods[4].block_signing_key, &fake),
+              CPS_ERR_FORMAT);
+    cps_abi_arena_free(&ar);
+    cps_buf_free(&chain);
+    cps_buf *raws[] = {&ra1, &ra2, &rb1, &rb2, &rb3, &rc4, &qc};
+    for (int i = 0; i < 7; i++) cps_buf_free(raws[i]);
+    node_close(&nd);
+    remove_tmpdir();
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /* Fuzz target for finality's decoders of untrusted bytes: the QC block extension and evidence
- * records (all three kinds). The first byte picks the decoder; a QC may carry a pending
+ * records (all four kinds). The first byte picks the decoder; a QC may carry a pending
  * schedule's part (joint QC); whatever decodes must re-encode to the same bytes
  * (both encodings are canonical), and verifying it against a fixed schedule or key must return
  * cleanly. */

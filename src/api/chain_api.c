@@ -316,6 +316,22 @@ static void set_trace_block(json_t *traces, uint32_t block_num, uint32_t block_t
     }
 }
 
+/* Hands a completed forwarded push its answer (owned): to its request, or into its slot of a
+ * batch, which is answered when its last slot fills. */
+static void deliver(chain_api_waiting *w, json_t *answer)
+{
+    chain_api_batch *b = w->batch;
+    if (!b) {
+        cps_api_respond_json(w->req, 202, answer);
+        return;
+    }
+    json_array_set_new(b->results, w->index, answer);
+    if (--b->remaining) return;
+    if (!b->answered) cps_api_respond_json(b->req, 202, b->results);
+    else json_decref(b->results);
+    free(b);
+}
+
 /* A follower's forwarded push, answered from the receipt the block holds for it: its speculative
  * trace with the block's number, time and receipt, or (none kept) the receipt alone. */
 static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
@@ -338,7 +354,7 @@ static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
         json_object_set_new(p, "net_usage", json_integer((json_int_t)r->net_usage_words * 8));
         set_trace_block(json_object_get(p, "action_traces"), block_num, block_time);
         json_object_set_new(w->result, "processed", p);
-        cps_api_respond_json(w->req, 202, w->result);
+        deliver(w, w->result);
         (void)api;
         return;
     }
@@ -350,7 +366,7 @@ static void answer_forwarded(cps_chain_api *api, chain_api_waiting *w,
         "elapsed", (json_int_t)0, "net_usage", (json_int_t)r->net_usage_words * 8, "scheduled",
         0, "action_traces", "except");
     if (processed) json_object_set_new(w->result, "processed", processed);
-    cps_api_respond_json(w->req, 202, w->result);
+    deliver(w, w->result);
     (void)api;
 }
 
@@ -378,11 +394,12 @@ static void answer_waiting(cps_chain_api *api, const cps_signed_block *sb, uint3
         if (found) {
             answer_forwarded(api, w, found, num, sb->signed_header.header.timestamp);
         } else if (head_sec > w->expiration) {
+            static const char expired[] = "the transaction was forwarded to the peers but no "
+                                          "block held it before it expired";
             json_decref(w->result);
             json_decref(w->processed);
-            CPS_API_RESPOND_EXCEPTION(w->req, CPS_API_EXC_EXPIRED_TX,
-                                      "the transaction was forwarded to the peers but no block "
-                                      "held it before it expired");
+            if (w->batch) deliver(w, chain_api_item_exception(CPS_API_EXC_EXPIRED_TX, expired));
+            else CPS_API_RESPOND_EXCEPTION(w->req, CPS_API_EXC_EXPIRED_TX, "%s", expired);
         } else {
             api->waiting[keep++] = *w;
         }
@@ -500,6 +517,19 @@ static void fail_waiting(cps_chain_api *api, const char *why, bool all)
         }
         json_decref(api->waiting[i].result);
         json_decref(api->waiting[i].processed);
+        chain_api_batch *b = api->waiting[i].batch;
+        if (b) { /* shutdown: the batch is answered once, with the error */
+            if (!b->answered)
+                CPS_API_RESPOND_EXCEPTION(b->req, CPS_API_EXC_BLOCK_VALIDATE,
+                                          "the block holding the transaction was dropped: %s",
+                                          why);
+            b->answered = true;
+            if (--b->remaining == 0) {
+                json_decref(b->results);
+                free(b);
+            }
+            continue;
+        }
         CPS_API_RESPOND_EXCEPTION(api->waiting[i].req, CPS_API_EXC_BLOCK_VALIDATE,
                                   "the block holding the transaction was dropped: %s", why);
     }

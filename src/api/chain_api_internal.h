@@ -36,10 +36,19 @@ typedef struct chain_api_schedules_snapshot {
     cps_chain_schedules s;
 } chain_api_schedules_snapshot;
 
+/* A push_transactions batch a follower forwarded: answered with every item's result, in order,
+ * once each forwarded item is in a block or expired. */
+typedef struct chain_api_batch {
+    cps_api_request *req;
+    json_t *results;  /* the answer array; forwarded items are filled in as they complete */
+    size_t remaining; /* forwarded items not completed */
+    bool answered;    /* already answered with an error (shutdown) */
+} chain_api_batch;
+
 /* A push answered once its block commits (so a client reads its own writes from the committed
  * view the read-only queries use, and a 202 means the transaction is in an irreversible block). */
 typedef struct chain_api_waiting {
-    cps_api_request *req;
+    cps_api_request *req; /* NULL for an item of a batch */
     json_t *result;
     /* A push forwarded to peers by a follower: answered when a block holds `id`, or expired;
      * `processed` is its speculative trace (NULL: none), completed from the block. */
@@ -47,6 +56,8 @@ typedef struct chain_api_waiting {
     json_t *processed;
     cps_checksum256 id;
     uint32_t expiration;
+    chain_api_batch *batch; /* an item of a forwarded push_transactions batch, at `index` */
+    size_t index;
 } chain_api_waiting;
 
 struct cps_chain_api {
@@ -188,6 +199,14 @@ void chain_api_answer_after_commit(cps_chain_api *api, cps_api_request *req, jso
  * node without a pending block): on 0, *forward says what to wait for (with the speculative
  * trace rendered, nested for push_transaction) and *result is {transaction_id}; else *detail
  * (malloc'd) says why it was refused. Loop thread; api->relay must be set. */
+/* One push_transactions item's failure, as nodeos puts it in place of the result:
+ * {processed: {except: <error>}}. */
+json_t *chain_api_item_error(int rc, const char *detail);
+json_t *chain_api_item_exception(enum cps_api_exception exc, const char *detail);
+/* A forwarded item of a batch waits for its block; false if it could not be queued (out of
+ * memory: the caller answers it with its transaction id alone). */
+bool chain_api_wait_batch_item(cps_chain_api *api, chain_api_batch *batch, size_t index,
+                               const chain_api_waiting *forward);
 int chain_api_forward_packed(cps_chain_api *api, const uint8_t *packed, size_t n,
                              const cps_checksum256 *id, uint32_t expiration, bool nested,
                              chain_api_waiting *forward, json_t **result, char **detail);

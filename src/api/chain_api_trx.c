@@ -168,6 +168,19 @@ static bool grow_waiting(cps_chain_api *api)
     return true;
 }
 
+bool chain_api_wait_batch_item(cps_chain_api *api, chain_api_batch *batch, size_t index,
+                               const chain_api_waiting *forward)
+{
+    if (api->waiting_count == api->waiting_cap && !grow_waiting(api)) return false;
+    chain_api_waiting *w = &api->waiting[api->waiting_count++];
+    *w = *forward;
+    w->req = NULL;
+    w->batch = batch;
+    w->index = index;
+    batch->remaining++;
+    return true;
+}
+
 void chain_api_answer_after_commit(cps_chain_api *api, cps_api_request *req, json_t *result,
                                    const chain_api_waiting *forward)
 {
@@ -233,30 +246,58 @@ void chain_api_push_transactions(cps_api_request *req, void *user)
         return;
     }
     json_t *out = json_array();
+    /* A follower forwards each item to the peers, as a single push (docs/node.md), and answers
+     * the batch once every forwarded item is in a block or expired. */
+    chain_api_batch *batch = NULL;
+    if (!cps_chain_controller_block_pending(api->ctl) && api->relay)
+        batch = calloc(1, sizeof *batch);
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *result;
         char *detail;
-        int rc = apply_json_trx(api, json_array_get(list, i), true, &result, &detail, NULL);
-        if (rc) {
-            /* nodeos puts the error in place of the result: {transaction_id?, processed:
-             * {except}}; the error body shape keeps the code and message. */
-            cps_buf b = {0};
-            enum cps_api_exception exc = rc == CPS_ERR_FORMAT
-                                             ? CPS_API_EXC_PACKED_TRANSACTION_TYPE
-                                             : cps_api_exception_for_error(rc);
-            cps_api_error_detail d = {detail ? detail : cps_strerror(rc), __FILE__, __LINE__,
-                                      __func__};
-            cps_api_error_json(&b, exc, &d, 1);
-            json_t *err = chain_api_json_from_buf(&b);
-            cps_buf_free(&b);
-            result = json_pack("{s:{s:o}}", "processed", "except",
-                               err ? json_incref(json_object_get(err, "error")) : json_null());
-            json_decref(err);
-        }
+        chain_api_waiting fw = {0};
+        int rc = apply_json_trx(api, json_array_get(list, i), true, &result, &detail,
+                                batch ? &fw : NULL);
+        if (rc) result = chain_api_item_error(rc, detail ? detail : cps_strerror(rc));
         free(detail);
+        if (!rc && fw.forwarded) {
+            fw.result = result; /* {transaction_id}: completed from the block */
+            if (chain_api_wait_batch_item(api, batch, json_array_size(out), &fw)) {
+                json_array_append_new(out, json_null()); /* filled in when it completes */
+                continue;
+            }
+            json_decref(fw.processed);
+        }
         json_array_append_new(out, result ? result : json_null());
     }
+    if (batch && batch->remaining) {
+        batch->req = req;
+        batch->results = out;
+        return;
+    }
+    free(batch);
     chain_api_answer_after_commit(api, req, out, NULL);
+}
+
+json_t *chain_api_item_error(int rc, const char *detail)
+{
+    return chain_api_item_exception(rc == CPS_ERR_FORMAT ? CPS_API_EXC_PACKED_TRANSACTION_TYPE
+                                                         : cps_api_exception_for_error(rc),
+                                    detail);
+}
+
+json_t *chain_api_item_exception(enum cps_api_exception exc, const char *detail)
+{
+    /* nodeos puts the error in place of the result: {transaction_id?, processed: {except}};
+     * the error body shape keeps the code and message. */
+    cps_buf b = {0};
+    cps_api_error_detail d = {detail, __FILE__, __LINE__, __func__};
+    cps_api_error_json(&b, exc, &d, 1);
+    json_t *err = chain_api_json_from_buf(&b);
+    cps_buf_free(&b);
+    json_t *result = json_pack("{s:{s:o}}", "processed", "except",
+                               err ? json_incref(json_object_get(err, "error")) : json_null());
+    json_decref(err);
+    return result;
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -39,6 +39,12 @@ else bad "transfer via f2: '${trx:-}' '${num:-}' $(cat "$tmp/t.err")"; fi
 if [[ ${traces:-0} -ge 2 && ${first:-} == eosio.token:transfer:hello:block ]]; then
   ok "f2's answer carries the action traces ($traces, first $first)"
 else bad "f2's answer traces: '${traces:-}' '${first:-}'"; fi
+# push_transactions through f2: each item forwarded; the answer, in order, once both transfers
+# are in blocks; the overdrawn one answered in its place with the contract's error
+read -r results inblocks refused nums ftraces < <(node tests/node/p2p_transfer.js "$(cpsd_url f2)" batch 2>"$tmp/pb.err")
+if [[ ${results:-} == 3 && ${inblocks:-} == 2 && ${refused:-} == 1 && ${ftraces:-0} -ge 2 ]]; then
+  ok "push_transactions through f2: 2 transfers answered from their blocks ($nums), the overdrawn one refused in place"
+else bad "push_transactions via f2: '${results:-}' '${inblocks:-}' '${refused:-}' '${nums:-}' $(head -c 300 "$tmp/pb.err")"; fi
 t0=$(date +%s)
 if node tests/node/p2p_transfer.js "$(cpsd_url f2)" overdraw "9999999999999.0000 CPS" >"$tmp/o.out" 2>&1; then
   bad "an overdrawn transfer through f2 was accepted"

@@ -74,6 +74,16 @@ run() {
     [[ -n ${http[i]} ]] || { echo "node $i did not start: $(tail -3 "$dir/n$i/err")"; return 1; }
   done
   local t0=$SECONDS
+  # boot.js takes its reference block 3 behind the head: wait until the node it talks to (the
+  # last one, which syncs through the others, relays included) has followed the genesis
+  # producer that far, rather than letting it start on a chain of 2 blocks
+  local h=0
+  for _ in $(seq 1 120); do
+    h=$("${X[@]}" curl -s -d '{}' "http://127.0.0.1:${http[N - 1]}/v1/chain/get_info" | grep -o '"head_block_num":[0-9]*' | cut -d: -f2)
+    [[ ${h:-0} -ge 10 ]] && break
+    sleep 0.5
+  done
+  [[ ${h:-0} -ge 10 ]] || { echo "node $((N - 1)) did not follow the producer (head ${h:-none} after 60 s)"; return 1; }
   if ! "${X[@]}" node scripts/boot.js "http://127.0.0.1:${http[N - 1]}" "$build" --system --producers "$N" \
       --activate >"$dir/boot.out" 2>&1; then
     echo "boot failed: $(tail -3 "$dir/boot.out")"; return 1

@@ -306,13 +306,6 @@ static int verify_vote_order(const cps_checksum256 *chain_id, const cps_public_k
     return 0;
 }
 
-static bool header_claims_qc(const cps_block_header *h)
-{
-    for (uint32_t i = 0; i < h->header_extension_count; i++)
-        if (h->header_extensions[i].type == CPS_CHAIN_QC_CLAIM_EXTENSION_ID) return true;
-    return false;
-}
-
 /* Kind 4: header a is vote a's block and claims a QC on its parent J; the chain runs from vote
  * b's block down to a's height, parent by parent, claims no QC above a's height and does not
  * reach J. */
@@ -326,14 +319,14 @@ static int verify_lock_breach(const cps_checksum256 *chain_id, const cps_public_
     cps_arena a;
     cps_abi_arena_init(&a);
     cps_block_header h;
-    cps_checksum256 id, j;
+    cps_chain_block_facts fa, fx; /* id, previous and QC claim of a header */
     int rc = decode_header(&e->block[0].header, &a, &h, 'a');
-    if (!rc) rc = cps_abi_block_id(&h, &id);
-    if (!rc && memcmp(id.b, va->block_id.b, 32) != 0)
+    if (!rc) rc = cps_chain_block_facts_from_header(&h, &fa);
+    if (!rc && memcmp(fa.id.b, va->block_id.b, 32) != 0)
         rc = cps_fail(CPS_ERR_FORMAT, "evidence: header a is not the voted block's");
-    if (!rc && !header_claims_qc(&h))
+    if (!rc && !fa.claims_qc)
         rc = cps_fail(CPS_ERR_FORMAT, "evidence: block %u claims no QC", va->block_num);
-    j = h.previous;
+    cps_checksum256 j = fa.previous;
     cps_abi_arena_free(&a);
     if (rc) return rc;
     cps_reader r = cps_reader_make(e->chain.data, e->chain.size);
@@ -351,16 +344,16 @@ static int verify_lock_breach(const cps_checksum256 *chain_id, const cps_public_
         if (rc) return cps_fail_prefix(CPS_ERR_FORMAT, "evidence chain header %u", i);
         cps_abi_arena_init(&a);
         rc = decode_header(&hb, &a, &h, 'b');
-        if (!rc) rc = cps_abi_block_id(&h, &id);
-        if (!rc && memcmp(id.b, expect.b, 32) != 0)
+        if (!rc) rc = cps_chain_block_facts_from_header(&h, &fx);
+        if (!rc && memcmp(fx.id.b, expect.b, 32) != 0)
             rc = cps_fail(CPS_ERR_FORMAT, "evidence: chain header %u is not block %u of b's branch",
                           i, num);
-        if (!rc && num > va->block_num && header_claims_qc(&h))
+        if (!rc && num > va->block_num && fx.claims_qc)
             rc = cps_fail(CPS_ERR_FORMAT,
                           "evidence: block %u of b's branch claims a QC newer than a's", num);
-        if (!rc && num == va->block_num && memcmp(h.previous.b, j.b, 32) == 0)
+        if (!rc && num == va->block_num && memcmp(fx.previous.b, j.b, 32) == 0)
             rc = cps_fail(CPS_ERR_FORMAT, "evidence: b extends the block a's QC is on");
-        expect = h.previous;
+        expect = fx.previous;
         cps_abi_arena_free(&a);
     }
     if (!rc) rc = cps_read_end(&r);
@@ -890,11 +883,10 @@ static void check_lock_breach(cps_chain_finality *f, cps_name producer, const cp
     cps_write_varuint32(&chain, count);
     const cps_chain_fork_entry *x = b;
     bool ok = true;
+    /* claim_num above says no block of b's branch above a's height claims a QC */
     for (uint32_t i = 0; i < count && ok; i++) {
         cps_bytes xh;
-        /* a claim above a's height lets b's voter move on: no breach */
-        ok = x && !(x->facts.block_num > a->facts.block_num && x->facts.claims_qc) &&
-             entry_header(x, &xh);
+        ok = x && entry_header(x, &xh);
         if (ok) {
             cps_write_blob(&chain, xh.data, xh.size);
             x = cps_chain_fork_db_get(f->db, &x->facts.previous);

@@ -98,18 +98,11 @@ static void put_result(cps_buf *b, const item *it, bool nested, cps_chain_api__v
 /* push_transactions puts a failure in place of the result: {processed: {except: <error>}}. */
 static void put_failure(cps_buf *b, const item *it)
 {
-    cps_buf err = {0};
-    enum cps_api_exception exc = it->rc == CPS_ERR_FORMAT ? CPS_API_EXC_PACKED_TRANSACTION_TYPE
-                                                          : cps_api_exception_for_error(it->rc);
-    cps_api_error_detail d = {it->detail ? it->detail : cps_strerror(it->rc), __FILE__, __LINE__,
-                              __func__};
-    cps_api_error_json(&err, exc, &d, 1);
-    json_t *body = chain_api_json_from_buf(&err);
-    char *inner = body ? json_dumps(json_object_get(body, "error"), JSON_COMPACT) : NULL;
-    cps_buf_printf(b, "{\"processed\":{\"except\":%s}}", inner ? inner : "null");
-    free(inner);
-    json_decref(body);
-    cps_buf_free(&err);
+    json_t *failure = chain_api_item_error(it->rc, it->detail ? it->detail : cps_strerror(it->rc));
+    char *text = failure ? json_dumps(failure, JSON_COMPACT) : NULL;
+    cps_buf_printf(b, "%s", text ? text : "{\"processed\":{\"except\":null}}");
+    free(text);
+    json_decref(failure);
 }
 
 static void request_free(ingress_request *r)

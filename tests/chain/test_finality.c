@@ -723,15 +723,22 @@ TEST(voter_state_survives_a_restart)
     remove_tmpdir();
 }
 
+/* Counts votes by producers [from, to) on b. */
+static void votes_on(const sim *s, node *nd, uint32_t from, uint32_t to,
+                     const cps_chain_block_facts *b, cps_chain_finality_result *r)
+{
+    for (uint32_t i = from; i < to; i++) {
+        cps_chain_vote v = vote_of(s, i, b);
+        ASSERT_OK(cps_chain_finality_on_vote(nd->fin, &v, r));
+        ASSERT(r->accepted);
+    }
+}
+
 /* Three votes by producers 1..3 on b: a QC the next block can carry. */
 static void certify(const sim *s, node *nd, const cps_chain_block_facts *b)
 {
-    for (uint32_t i = 1; i < 4; i++) {
-        cps_chain_vote v = vote_of(s, i, b);
-        cps_chain_finality_result r;
-        ASSERT_OK(cps_chain_finality_on_vote(nd->fin, &v, &r));
-        ASSERT(r.accepted);
-    }
+    cps_chain_finality_result r;
+    votes_on(s, nd, 1, 4, b, &r);
 }
 
 TEST(voter_locks_on_the_qcs_its_blocks_claim)
@@ -1716,6 +1723,14 @@ static void check_record(const sim *s, const cps_chain_evidence *e, const cps_pu
     cps_buf_free(&enc);
 }
 
+/* Adds a raw block to the node: fork db, then the tracker (its carried QC checked). */
+static void add_raw(node *nd, const cps_buf *raw)
+{
+    cps_chain_finality_result r;
+    ASSERT_OK(cps_chain_fork_db_add_block(nd->db, raw->data, raw->size, NULL));
+    ASSERT_OK(cps_chain_finality_on_raw_block(nd->fin, raw->data, raw->size, NULL, &r));
+}
+
 TEST(votes_out_of_order_leave_checkable_evidence)
 {
     sim s;
@@ -1735,10 +1750,8 @@ TEST(votes_out_of_order_leave_checkable_evidence)
                            &y, NULL, NULL));
     cps_chain_finality_result r;
     cps_buf *raws[] = {&ra1, &ra2, &rx, &ry};
-    for (int i = 0; i < 4; i++) {
-        ASSERT_OK(cps_chain_fork_db_add_block(nd.db, raws[i]->data, raws[i]->size, NULL));
-        ASSERT_OK(cps_chain_finality_on_raw_block(nd.fin, raws[i]->data, raws[i]->size, NULL, &r));
-    }
+    for (int i = 0; i < 4; i++)
+        add_raw(&nd, raws[i]);
     const cps_chain_block_facts *fa1 = &cps_chain_fork_db_get(nd.db, &a1)->facts;
     const cps_chain_block_facts *fa2 = &cps_chain_fork_db_get(nd.db, &a2)->facts;
     const cps_chain_block_facts *fx = &cps_chain_fork_db_get(nd.db, &x)->facts;
@@ -1797,25 +1810,6 @@ TEST(votes_out_of_order_leave_checkable_evidence)
     cps_abi_arena_free(&ar);
     for (int i = 0; i < 4; i++) cps_buf_free(raws[i]);
     node_close(&nd);
-}
-
-/* Adds a raw block to the node: fork db, then the tracker (its carried QC checked). */
-static void add_raw(node *nd, const cps_buf *raw)
-{
-    cps_chain_finality_result r;
-    ASSERT_OK(cps_chain_fork_db_add_block(nd->db, raw->data, raw->size, NULL));
-    ASSERT_OK(cps_chain_finality_on_raw_block(nd->fin, raw->data, raw->size, NULL, &r));
-}
-
-/* Counts votes by producers [from, to) on b. */
-static void votes_on(const sim *s, node *nd, uint32_t from, uint32_t to,
-                     const cps_chain_block_facts *b, cps_chain_finality_result *r)
-{
-    for (uint32_t i = from; i < to; i++) {
-        cps_chain_vote v = vote_of(s, i, b);
-        ASSERT_OK(cps_chain_finality_on_vote(nd->fin, &v, r));
-        ASSERT(r->accepted);
-    }
 }
 
 TEST(lock_breach_leaves_checkable_evidence)
